@@ -1,0 +1,48 @@
+# The course's commands. Each one installs what it needs into .venv on first use.
+#   make lab    open the course in JupyterLab        make test   run every test (what CI runs)
+#   make run    execute all notebooks -> build/      make model  retrain the shipped convnet
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+.PHONY: help install lab test run model manifest execute clean
+
+help:
+	@sed -n '2,4p' Makefile
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else \
+	  f"this course needs Python 3.10 to 3.13 (TensorFlow has no wheels for {v[0]}.{v[1]}); run e.g. make PYTHON=python3.12 $(MAKECMDGOALS)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	@touch $@
+	@echo "installed the course into $(VENV)"
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_course_data_and_model.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)
+
+run: $(STAMP)
+	$(BIN)/python -m helpers.run_notebooks
+
+execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before committing them)
+	$(BIN)/python -m helpers.run_notebooks --inplace $(NB)
+
+model: $(STAMP)
+	$(BIN)/python -m helpers.course_model
+	$(BIN)/python -m helpers.manifest --write
+
+manifest: $(STAMP)
+	$(BIN)/python -m helpers.manifest --write
+
+clean:
+	rm -rf build

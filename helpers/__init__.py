@@ -1,0 +1,15 @@
+"""helpers: the tested code behind the course's notebooks.
+
+One module per lesson, imported on use (``from helpers import scenes``); importing the
+package itself does no work and does not import TensorFlow.
+
+- :mod:`helpers.scenes` -- the offline street-scenes dataset with exact boxes and landmarks
+- :mod:`helpers.course_model` -- the course convnet: build, preprocess, train, load (safe mode)
+- :mod:`helpers.localization` -- the slides' label vector ``[p_d, bx, by, bh, bw, c1, c2, c3]``
+- :mod:`helpers.plotting` -- galleries with boxes/landmarks, training curves, confusion matrices
+- :mod:`helpers.metrics` -- the measured figures in ``build/metrics.json``
+- :mod:`helpers.notebook` -- ``setup()`` at the top of every notebook
+- :mod:`helpers.manifest` -- ``data/MANIFEST``: what ships, with SHA-256 and licence
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,224 @@
+"""The course convnet: build, preprocess, train, save and load (Keras 3, safe mode).
+
+The architecture follows the lecture's small convnet: stacked ``Conv2D`` +
+``MaxPooling2D`` blocks with readable names (``block1_conv1``, ``block1_pool``, ...),
+then a dense head. The class scores (``logits``) and the ``softmax`` are separate
+layers, so later lessons can take gradients of the score *before* the softmax.
+
+Train the shipped model with ``make model`` (``python -m helpers.course_model``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .paths import DATA_DIR
+from .scenes import CLASS_NAMES, StreetScenes, generate_scenes
+
+if TYPE_CHECKING:  # keras is imported lazily: importing helpers must stay cheap
+    import keras
+
+__all__ = [
+    "IMAGE_SIZE", "TRAIN_SEED", "VALIDATION_SEED", "TEST_SEED", "MODEL_PATH",
+    "preprocess", "build_course_convnet", "compile_for_training", "train",
+    "load_course_model", "evaluate", "confusion_matrix", "summary_table",
+]
+
+#: Side of the square input image, in pixels.
+IMAGE_SIZE = 64
+#: Seeds of the three disjoint scene sets. The test seed is never used for training.
+TRAIN_SEED, VALIDATION_SEED, TEST_SEED = 1, 2, 3
+#: Where ``make model`` saves the classifier.
+MODEL_PATH = DATA_DIR / "models" / "course_convnet.keras"
+
+
+def preprocess(images: np.ndarray) -> np.ndarray:
+    """Scale uint8 RGB images to float32 in [0, 1], exactly as the model was trained.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        ``(N, H, W, 3)`` or a single ``(H, W, 3)`` image, dtype uint8 (0..255).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array of the same shape (a batch axis is added to a single image).
+    """
+    arr = np.asarray(images)
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4 or arr.shape[-1] != 3:
+        raise ValueError(f"expected RGB images shaped (N, H, W, 3) or (H, W, 3), got shape {arr.shape}; "
+                         "convert grayscale/RGBA pictures to RGB first")
+    if arr.dtype != np.uint8:
+        raise ValueError(f"expected uint8 pixels (0..255), got dtype {arr.dtype}; the model was trained on "
+                         "uint8 scenes divided by 255 -- pass the raw uint8 image, not an already scaled one")
+    return arr.astype(np.float32) / np.float32(255.0)
+
+
+def build_course_convnet(image_size: int = IMAGE_SIZE, n_classes: int = len(CLASS_NAMES),
+                         widths: tuple[int, ...] = (16, 32, 64, 128), dense: int = 64,
+                         dropout: float = 0.3) -> "keras.Model":
+    """Build the (untrained) course convnet as a functional Keras model.
+
+    Parameters
+    ----------
+    image_size : int
+        Input side in pixels (the input is ``(image_size, image_size, 3)`` in [0, 1]).
+    n_classes : int
+        Number of classes (4: pedestrian, car, motorcycle, background).
+    widths : tuple of int
+        Filters of the 3x3 convolution in each block; every block but the last is followed by
+        a 2x2 max pooling, the last one too so the dense head sees a small map.
+    dense, dropout : int, float
+        Width of the hidden dense layer and the dropout rate before it.
+
+    Returns
+    -------
+    keras.Model
+        Layers ``block{k}_conv1``, ``block{k}_pool``, ``flatten``, ``dropout``, ``dense``,
+        ``logits`` (class scores) and ``predictions`` (softmax).
+    """
+    import keras
+    from keras import layers
+
+    if any(w <= 0 for w in widths) or not widths:
+        raise ValueError(f"widths must be positive filter counts, got {widths}")
+    inputs = keras.Input((image_size, image_size, 3), name="image")
+    x = inputs
+    for k, width in enumerate(widths, start=1):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"block{k}_conv1")(x)
+        x = layers.MaxPooling2D(2, name=f"block{k}_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dense(dense, activation="relu", name="dense")(x)
+    logits = layers.Dense(n_classes, name="logits")(x)
+    outputs = layers.Activation("softmax", name="predictions")(logits)
+    return keras.Model(inputs, outputs, name="course_convnet")
+
+
+def summary_table(model: "keras.Model") -> str:
+    """A plain-text table of the layers: name, type, output shape, parameters (stable across terminals)."""
+    rows = [("layer", "type", "output shape", "params")]
+    for layer in model.layers:
+        try:
+            shape = tuple(layer.output.shape)
+        except (AttributeError, ValueError):
+            shape = "?"
+        rows.append((layer.name, type(layer).__name__, str(shape).replace("None", "batch"),
+                     f"{layer.count_params():,}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append(f"total parameters: {model.count_params():,}")
+    return "\n".join(lines)
+
+
+def compile_for_training(model: "keras.Model", learning_rate=1e-3) -> "keras.Model":
+    """Compile with Adam (a rate or a schedule) and sparse categorical cross-entropy.
+
+    The targets are ``scenes.labels`` (0-based class indices).
+    """
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def train(model: "keras.Model", train_scenes: StreetScenes, val_scenes: StreetScenes | None = None,
+          epochs: int = 3, batch_size: int = 64, seed: int = 0, verbose: int | str = 0):
+    """Fit ``model`` on scenes (seeded, shuffled) and return the Keras ``History``."""
+    import keras
+
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
+    keras.utils.set_random_seed(seed)
+    val = (preprocess(val_scenes.images), val_scenes.labels) if val_scenes is not None else None
+    return model.fit(preprocess(train_scenes.images), train_scenes.labels, validation_data=val,
+                     epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
+
+
+def load_course_model(path: str | os.PathLike | None = None) -> "keras.Model":
+    """Load the shipped course convnet (Keras safe mode: no code is deserialised).
+
+    Raises
+    ------
+    FileNotFoundError
+        With the command that creates the file, when it is missing.
+    """
+    import keras
+
+    p = Path(path) if path is not None else MODEL_PATH
+    if not p.is_file():
+        raise FileNotFoundError(f"no model file at {p}: the course ships it in data/models/; "
+                                "restore it with `git checkout data/models` or retrain it with `make model`")
+    return keras.saving.load_model(p, safe_mode=True, compile=False)
+
+
+def evaluate(model: "keras.Model", scenes: StreetScenes, batch_size: int = 256) -> tuple[float, np.ndarray]:
+    """Accuracy and predicted 0-based class indices of ``model`` on ``scenes``."""
+    probs = model.predict(preprocess(scenes.images), batch_size=batch_size, verbose=0)
+    pred = np.asarray(probs).argmax(axis=1)
+    return float((pred == scenes.labels).mean()), pred
+
+
+def confusion_matrix(true: np.ndarray, pred: np.ndarray, n_classes: int = len(CLASS_NAMES)) -> np.ndarray:
+    """``(n_classes, n_classes)`` counts: row = true class, column = predicted class (0-based)."""
+    true, pred = np.asarray(true, np.int64), np.asarray(pred, np.int64)
+    if true.shape != pred.shape:
+        raise ValueError(f"true and pred must have the same shape, got {true.shape} and {pred.shape}")
+    if true.size and (min(true.min(), pred.min()) < 0 or max(true.max(), pred.max()) >= n_classes):
+        raise ValueError(f"class indices must be in 0..{n_classes - 1}")
+    cm = np.zeros((n_classes, n_classes), np.int64)
+    np.add.at(cm, (true, pred), 1)
+    return cm
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``make model``: train the course convnet from scratch and save it to ``data/models/``."""
+    ap = argparse.ArgumentParser(description="Train the course convnet on street scenes.")
+    ap.add_argument("--train", type=int, default=40000, help="training scenes")
+    ap.add_argument("--val", type=int, default=2000, help="validation scenes")
+    ap.add_argument("--test", type=int, default=2000, help="held-out test scenes")
+    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = ap.parse_args(argv)
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    t0 = time.time()
+    print(f"generating {args.train} training and {args.val} validation scenes ...", flush=True)
+    tr = generate_scenes(args.train, TRAIN_SEED)
+    va = generate_scenes(args.val, VALIDATION_SEED)
+    print(f"  done in {time.time() - t0:.1f} s", flush=True)
+    keras.utils.set_random_seed(0)
+    steps = args.epochs * -(-args.train // 64)
+    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps, alpha=0.05)
+    model = compile_for_training(build_course_convnet(), learning_rate=schedule)
+    train(model, tr, va, epochs=args.epochs, batch_size=64, seed=0, verbose=1)  # progress bar
+    te = generate_scenes(args.test, TEST_SEED)
+    acc, _ = evaluate(model, te)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    shipped = build_course_convnet()  # an uncompiled copy: no optimizer state in the file
+    shipped.set_weights(model.get_weights())
+    shipped.save(args.out)
+    size_mb = args.out.stat().st_size / 1e6
+    print(f"test accuracy {acc:.4f} on {args.test} held-out scenes (seed {TEST_SEED}); "
+          f"saved {args.out} ({size_mb:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
+    print("update data/MANIFEST with `make manifest`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The course's measured figures, collected in ``build/metrics.json`` (one flat JSON object).
+
+Notebooks call :func:`record` with the keys their issue names (``course_model.test_accuracy``,
+``timing.<notebook>.seconds``, ...); ``make run`` starts from an empty file and collects them all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from .paths import BUILD_DIR
+
+__all__ = ["METRICS_PATH", "record", "load"]
+
+#: The file ``make run`` writes.
+METRICS_PATH = BUILD_DIR / "metrics.json"
+
+
+def _check(key: str, value: Any) -> Any:
+    if not isinstance(key, str) or not key or key != key.strip():
+        raise ValueError(f"metric keys are non-empty strings like 'course_model.test_accuracy', got {key!r}")
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        value = value.tolist()
+    items = value if isinstance(value, list) else [value]
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"metric {key!r} must be a number or a list of numbers, got {value!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"metric {key!r} is not finite ({v}): fix the measurement before recording it")
+    return value
+
+
+def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The metrics recorded so far (an empty dict when there are none)."""
+    p = Path(path) if path is not None else METRICS_PATH
+    if not p.is_file():
+        return {}
+    return json.loads(p.read_text())
+
+
+def record(metrics: Mapping[str, Any] | str, value: Any = None, *,
+           path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Merge figures into ``build/metrics.json`` and return the whole object.
+
+    Parameters
+    ----------
+    metrics : mapping or str
+        ``{"key": value, ...}``, or a single key with ``value``.
+    value : number or list of numbers, optional
+        The value when ``metrics`` is a key.
+    path : path, optional
+        Another file (tests use a temporary one).
+    """
+    items = {metrics: value} if isinstance(metrics, str) else dict(metrics)
+    clean = {k: _check(k, v) for k, v in items.items()}
+    p = Path(path) if path is not None else METRICS_PATH
+    data = load(p)
+    data.update(clean)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    tmp.replace(p)
+    return data

@@ -1,0 +1,167 @@
+"""Pictures: scenes with boxes, landmarks and skeletons; training curves; confusion matrices.
+
+Every function draws on a new (or given) Matplotlib figure and returns it; notebooks end
+their plotting cells with ``plt.show()`` so no ``<Figure ...>`` text is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .scenes import CLASS_NAMES, SKELETON, SceneObject, StreetScenes
+
+__all__ = ["CLASS_COLORS", "draw_scene", "show_gallery", "show_by_class", "annotate_box", "label_landmarks",
+           "plot_history", "plot_confusion"]
+
+#: One colour per class for boxes and landmarks.
+CLASS_COLORS = {"pedestrian": "#00e5ff", "car": "#ffea00", "motorcycle": "#ff4081", "background": "#ffffff"}
+
+
+def draw_scene(ax, image: np.ndarray, objects: Sequence[SceneObject] = (), *, boxes: bool = True,
+               landmarks: bool = True, skeleton: bool = True, title: str | None = None,
+               box_color: str | None = None, linestyle: str = "-"):
+    """Show one image with its objects' boxes, landmarks and skeleton on ``ax``.
+
+    Coordinates are fractions of the image (the slides' convention); pixel ``i`` covers
+    ``[i - 0.5, i + 0.5]`` in Matplotlib's image coordinates.
+    """
+    img = np.asarray(image)
+    if img.ndim != 3 or img.shape[-1] != 3:
+        raise ValueError(f"expected one RGB image (H, W, 3), got shape {img.shape}")
+    h, w = img.shape[:2]
+    ax.imshow(img)
+    for o in objects:
+        color = box_color or CLASS_COLORS[o.class_name]
+        if boxes:
+            x0, y0, x1, y1 = o.corners()
+            ax.add_patch(_rectangle((x0 * w - 0.5, y0 * h - 0.5), (x1 - x0) * w, (y1 - y0) * h,
+                                    color, linestyle))
+        if landmarks and len(o.landmarks):
+            px, py = o.landmarks[:, 0] * w - 0.5, o.landmarks[:, 1] * h - 0.5
+            if skeleton:
+                index = {n: k for k, n in enumerate(o.landmark_names)}
+                for a, b in SKELETON[o.class_name]:
+                    ax.plot([px[index[a]], px[index[b]]], [py[index[a]], py[index[b]]],
+                            color="white", lw=0.8, alpha=0.8)
+            ax.scatter(px, py, s=6, c=color, edgecolors="black", linewidths=0.3, zorder=3)
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def _rectangle(xy, width, height, color, linestyle):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle(xy, width, height, fill=False, edgecolor=color, lw=1.3, linestyle=linestyle)
+
+
+def show_gallery(scenes: StreetScenes, n: int = 12, cols: int = 6, *, titles: Sequence[str] | None = None,
+                 boxes: bool = True, landmarks: bool = True, size: float = 2.0):
+    """A grid of the first ``n`` scenes with their ground truth drawn; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    n = min(int(n), len(scenes))
+    if n < 1:
+        raise ValueError("nothing to show: the scene batch is empty (or n < 1)")
+    cols = max(1, min(int(cols), n))
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.3), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.axis("off")
+            continue
+        title = titles[k] if titles is not None else scenes.class_names[k]
+        draw_scene(ax, scenes.images[k], scenes.objects[k], boxes=boxes, landmarks=landmarks, title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy")):
+    """Training curves (train and validation) of a Keras ``History`` or its ``.history`` dict."""
+    import matplotlib.pyplot as plt
+
+    hist = getattr(history, "history", history)
+    missing = [m for m in metrics if m not in hist]
+    if missing:
+        raise ValueError(f"the history has no {missing}; it has {sorted(hist)}")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3), squeeze=False)
+    for ax, m in zip(axes.flat, metrics):
+        epochs = np.arange(1, len(hist[m]) + 1)
+        ax.plot(epochs, hist[m], "o-", label="training")
+        if f"val_{m}" in hist:
+            ax.plot(epochs, hist[f"val_{m}"], "s--", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(m)
+        ax.set_xticks(epochs)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(cm: np.ndarray, class_names: Sequence[str] = CLASS_NAMES, title: str | None = None):
+    """A confusion matrix with counts in the cells (rows = true class, columns = predicted)."""
+    import matplotlib.pyplot as plt
+
+    cm = np.asarray(cm)
+    k = len(class_names)
+    if cm.shape != (k, k):
+        raise ValueError(f"expected a {k}x{k} matrix for classes {list(class_names)}, got shape {cm.shape}")
+    fig, ax = plt.subplots(figsize=(4.6, 4))
+    ax.imshow(cm, cmap="Blues")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(int(cm[i, j])), ha="center", va="center",
+                    color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set_xticks(range(k), class_names, rotation=30)
+    ax.set_yticks(range(k), class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def annotate_box(ax, obj: SceneObject, image_size: int) -> None:
+    """Mark the box centre and write ``bx, by, bh, bw`` beside the box (the slides' convention)."""
+    bx, by, bh, bw = obj.box
+    s = image_size
+    x0, y0, x1, y1 = obj.corners()
+    ax.plot(bx * s - 0.5, by * s - 0.5, "+", color="red", ms=10, mew=2)
+    ax.annotate("", xy=(x1 * s - 0.5, y1 * s + 0.03 * s), xytext=(x0 * s - 0.5, y1 * s + 0.03 * s),
+                arrowprops=dict(arrowstyle="<->", color="white"))
+    ax.annotate("", xy=(x1 * s + 0.03 * s, y1 * s - 0.5), xytext=(x1 * s + 0.03 * s, y0 * s - 0.5),
+                arrowprops=dict(arrowstyle="<->", color="white"))
+    ax.text(0.02 * s, 0.05 * s, f"bx = {bx:.2f}   by = {by:.2f}\nbh = {bh:.2f}   bw = {bw:.2f}",
+            color="black", va="top", fontsize=9, bbox=dict(facecolor="white", alpha=0.85, lw=0))
+
+
+def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: int = 7) -> None:
+    """Write each landmark's number and name next to it."""
+    s = image_size
+    for k, (name, (x, y)) in enumerate(zip(obj.landmark_names, obj.landmarks)):
+        ax.text(x * s + 0.02 * s, y * s, f"{k} {name}", fontsize=fontsize, color="white",
+                bbox=dict(facecolor="black", alpha=0.5, lw=0, pad=0.5))
+
+
+def show_by_class(seed: int = 0, per_class: int = 6, size: float = 1.6):
+    """One row of scenes per class (variety at a glance); returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .scenes import generate_scenes
+
+    fig, axes = plt.subplots(len(CLASS_NAMES), per_class, figsize=(size * per_class, size * len(CLASS_NAMES)),
+                             squeeze=False)
+    for row, name in enumerate(CLASS_NAMES):
+        batch = generate_scenes(per_class, seed, classes=[name])
+        for col, ax in enumerate(axes[row]):
+            draw_scene(ax, batch.images[col], batch.objects[col], landmarks=False)
+        axes[row, 0].set_ylabel(f"{row + 1} {name}", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,79 @@
+"""pyproject.toml (pip) and environment.yml (conda, Binder) must name the same packages and bounds."""
+
+import re
+import sys
+
+import yaml
+
+from helpers.paths import ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# pip-only names and their conda-forge equivalents
+SAME = {"tensorflow-cpu": "tensorflow"}
+PIP_ONLY = {"tomli"}  # a backport for Python 3.10; conda has it in the standard library's place
+
+
+def _split(req: str) -> tuple[str, str]:
+    req = req.split(";")[0].strip()
+    m = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+    name = m.group(1).lower().replace("_", "-")
+    return SAME.get(name, name), m.group(2).replace(" ", "")
+
+
+def pip_requirements() -> dict[str, set[str]]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    out: dict[str, set[str]] = {}
+    for req in project["dependencies"]:
+        name, spec = _split(req)
+        if name not in PIP_ONLY:
+            out.setdefault(name, set()).add(spec)
+    out["python"] = {project["requires-python"].replace(" ", "")}
+    return out
+
+
+def conda_requirements() -> dict[str, set[str]]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    out: dict[str, set[str]] = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, str) and dep != "pip":
+            name, spec = _split(dep)
+            out.setdefault(name, set()).add(spec)
+    return out
+
+
+def test_same_packages_and_bounds():
+    pip, conda = pip_requirements(), conda_requirements()
+    assert sorted(pip) == sorted(conda), set(pip) ^ set(conda)
+    for name in pip:
+        assert pip[name] == conda[name], f"{name}: pyproject {pip[name]} vs environment.yml {conda[name]}"
+
+
+def test_required_packages_are_there():
+    assert {"jupyterlab", "keras", "tensorflow", "matplotlib", "ipywidgets", "nbval"} <= set(pip_requirements())
+    assert pip_requirements()["keras"] == {">=3.5,<4"}
+
+
+def test_environment_installs_the_helpers():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip_section
+
+
+def test_constraints_pin_versions_inside_the_bounds():
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            n, v = line.split("==")
+            pins[n.lower().replace("_", "-")] = Version(v)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for req in map(Requirement, project["dependencies"]):
+        name = req.name.lower().replace("_", "-")
+        if name in pins:
+            assert req.specifier.contains(pins[name]), f"constraints.txt pins {name}=={pins[name]} outside {req}"

@@ -1,0 +1,25 @@
+import json
+
+import numpy as np
+import pytest
+
+from helpers.metrics import load, record
+
+
+def test_record_merges_into_one_flat_object(tmp_path):
+    path = tmp_path / "metrics.json"
+    record("course_model.test_accuracy", np.float32(0.97), path=path)
+    record({"timing.00_x.seconds": 12.5, "activations.sparsity_by_layer": np.array([0.1, 0.4])}, path=path)
+    data = json.loads(path.read_text())
+    assert data == load(path)
+    assert data["course_model.test_accuracy"] == pytest.approx(0.97)
+    assert data["activations.sparsity_by_layer"] == pytest.approx([0.1, 0.4])
+    assert len(data) == 3
+
+
+@pytest.mark.parametrize("value, error", [(float("nan"), ValueError), ([1.0, float("inf")], ValueError),
+                                          ("high", TypeError), (None, TypeError)])
+def test_record_refuses_what_is_not_a_finite_number(tmp_path, value, error):
+    with pytest.raises(error):
+        record("x", value, path=tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()

@@ -1,0 +1,33 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from helpers.plotting import draw_scene, plot_confusion, plot_history, show_gallery  # noqa: E402
+from helpers.scenes import generate_scenes  # noqa: E402
+
+
+def test_gallery_draws_one_box_per_object():
+    s = generate_scenes(8, seed=3)
+    fig = show_gallery(s, n=8, cols=4)
+    rects = [p for ax in fig.axes for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(rects) == sum(len(o) for o in s.objects)
+    # the box sits where the ground truth says, in pixel coordinates
+    k = next(i for i, o in enumerate(s.objects) if o)
+    x0, y0, x1, y1 = s.objects[k][0].corners()
+    r = fig.axes[k].patches[0]
+    assert r.get_x() == pytest.approx(x0 * 64 - 0.5) and r.get_width() == pytest.approx((x1 - x0) * 64)
+    plt.close(fig)
+
+
+def test_plot_helpers_check_their_input():
+    with pytest.raises(ValueError, match="RGB"):
+        draw_scene(plt.gca(), np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="4x4"):
+        plot_confusion(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="has no"):
+        plot_history({"loss": [1.0]}, metrics=("accuracy",))
+    plt.close("all")
