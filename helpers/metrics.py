@@ -43,8 +43,8 @@ def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
 
 
 def record(metrics: Mapping[str, Any] | str, value: Any = None, *,
-           path: str | os.PathLike | None = None) -> dict[str, Any]:
-    """Merge figures into ``build/metrics.json`` and return the whole object.
+           path: str | os.PathLike | None = None) -> None:
+    """Merge figures into ``build/metrics.json`` (read them back with :func:`load`).
 
     Parameters
     ----------
@@ -64,4 +64,3 @@ def record(metrics: Mapping[str, Any] | str, value: Any = None, *,
     tmp = p.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     tmp.replace(p)
-    return data

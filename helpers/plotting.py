@@ -142,12 +142,15 @@ def annotate_box(ax, obj: SceneObject, image_size: int) -> None:
             color="black", va="top", fontsize=9, bbox=dict(facecolor="white", alpha=0.85, lw=0))
 
 
-def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: int = 7) -> None:
-    """Write each landmark's number and name next to it."""
+def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: int = 8) -> None:
+    """Write each landmark's index next to it (the order of ``obj.landmark_names``)."""
     s = image_size
-    for k, (name, (x, y)) in enumerate(zip(obj.landmark_names, obj.landmarks)):
-        ax.text(x * s + 0.02 * s, y * s, f"{k} {name}", fontsize=fontsize, color="white",
-                bbox=dict(facecolor="black", alpha=0.5, lw=0, pad=0.5))
+    centre = obj.box[0]
+    for k, (x, y) in enumerate(obj.landmarks):
+        right = x >= centre  # numbers point away from the body's middle
+        ax.text(x * s + (0.025 if right else -0.025) * s, y * s, str(k), fontsize=fontsize, color="white",
+                ha="left" if right else "right", va="center",
+                bbox=dict(facecolor="black", alpha=0.55, lw=0, pad=0.6))
 
 
 def show_by_class(seed: int = 0, per_class: int = 6, size: float = 1.6):

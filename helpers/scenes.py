@@ -77,8 +77,7 @@ SKELETON: dict[str, tuple[tuple[str, str], ...]] = {
         ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
         ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
     ),
-    "car": (("rear_wheel", "front_wheel"), ("roof_rear", "roof_front"),
-            ("taillight", "roof_rear"), ("roof_front", "headlight")),
+    "car": (),  # points only: a car has no skeleton
     "motorcycle": (("rear_wheel", "seat"), ("seat", "handlebar"), ("handlebar", "front_wheel"),
                    ("handlebar", "headlight"), ("seat", "rider_head")),
     "background": (),
@@ -684,7 +683,7 @@ def _motorcycle(cv: _Canvas, rng, x_center: float, ground: float, length: float)
 # Scenes
 # --------------------------------------------------------------------------------------
 
-def _place(rng, cls: int, lay: _Layout, x_range=(0.0, 1.0)):
+def _place(rng, cls: int, lay: _Layout, x_range=(0.0, 1.0), shrink: float = 1.0):
     """Ground line, horizontal position and size (fractions) for an object of class ``cls``."""
     lo = lay.curb + 0.06 if cls != 1 else lay.base + 0.05
     ground = float(rng.uniform(lo, 0.98))
@@ -698,7 +697,8 @@ def _place(rng, cls: int, lay: _Layout, x_range=(0.0, 1.0)):
     else:
         size = (0.34 + 0.22 * depth) * float(rng.uniform(0.9, 1.1))   # motorcycle length
         half = 0.55 * size
-    a, b = max(x_range[0], half + 0.02), min(x_range[1], 1.0 - half - 0.02)
+    size, half = size * shrink, half * shrink
+    a, b = max(x_range[0] + 0.5 * half, half + 0.02), min(x_range[1] - 0.5 * half, 1.0 - half - 0.02)
     x = float(rng.uniform(a, b)) if b > a else 0.5 * (a + b)
     return ground, x, size
 
@@ -723,7 +723,8 @@ def _render_one(seed: int, index: int, size: int, n_objects: tuple[int, int],
     placed = []
     for n, cls in enumerate(classes):
         xr = (n / len(classes), (n + 1) / len(classes)) if len(classes) > 1 else (0.0, 1.0)
-        ground, x, sz = _place(rng, cls, lay, xr)
+        # several objects share the street: draw them smaller
+        ground, x, sz = _place(rng, cls, lay, xr, shrink=0.75 if len(classes) > 1 else 1.0)
         placed.append((ground, n, cls, x, sz))
     objects = []
     for ground, _, cls, x, sz in sorted(placed):
