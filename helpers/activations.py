@@ -1,0 +1,192 @@
+"""Intermediate activations: what each layer outputs, and the lecture's claims about them, measured.
+
+Notebook 01 builds the activation model in plain sight; these are the reusable, tested forms:
+
+* :func:`activation_model` / :func:`compute_activations` -- the outputs of chosen layers for any
+  Keras 3 model kind (functional, never-called Sequential, nested, ``keras.applications``);
+* :func:`blank_fraction` -- the share of channels that stay at zero (sparsity);
+* :func:`edge_and_colour_maps` / :func:`channel_tuning` -- what a first-layer channel responds to;
+* :func:`probe_accuracy` -- how much class information a linear read-out finds in a layer;
+* :func:`edge_similarity` -- how much of the input's edges a layer still shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .layers import select_layers, tap_model
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = [
+    "activation_model", "compute_activations", "blank_fraction", "EDGE_NAMES", "COLOUR_NAMES",
+    "edge_and_colour_maps", "channel_tuning", "pooled_features", "probe_accuracy", "edge_similarity",
+]
+
+
+def activation_model(model: "keras.Model", layers=None, *, input_shape: Sequence[int] | None = None):
+    """A model returning the outputs of the chosen layers, and their names.
+
+    Parameters
+    ----------
+    layers : None, str, list of str, int or layer type
+        As in :func:`helpers.layers.select_layers` (default: every convolution/pooling layer).
+    input_shape : (H, W, C), optional
+        Needed only for a Sequential model that was never called.
+
+    Returns
+    -------
+    (keras.Model, list of str)
+    """
+    chosen = select_layers(model, layers, input_shape=input_shape)
+    return tap_model(model, chosen, input_shape=input_shape, include_output=False), [layer.name for layer in chosen]
+
+
+def compute_activations(model: "keras.Model", images: np.ndarray, layers=None, *,
+                        batch_size: int = 128) -> dict[str, np.ndarray]:
+    """Outputs of the chosen layers for a batch of preprocessed images, as ``{layer name: array}``.
+
+    ``images`` are what the model takes (for the course model: ``preprocess(uint8 images)``).
+    """
+    x = np.asarray(images, np.float32)
+    if x.ndim == 3:
+        x = x[None]
+    if x.ndim != 4:
+        raise ValueError(f"expected a batch of images (N, H, W, C), got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("the images contain NaN or infinite values")
+    extractor, names = activation_model(model, layers, input_shape=x.shape[1:])
+    want = tuple(extractor.inputs[0].shape[1:])
+    if tuple(x.shape[1:]) != tuple(d if d is not None else x.shape[1 + i] for i, d in enumerate(want)):
+        raise ValueError(f"the model takes images shaped {want}, got {tuple(x.shape[1:])}; "
+                         "resize them with helpers.images.to_rgb_batch(..., size=..., resize=True)")
+    parts: list[list[np.ndarray]] = [[] for _ in names]
+    for start in range(0, len(x), batch_size):
+        outs = extractor(x[start:start + batch_size], training=False)
+        outs = outs if isinstance(outs, (list, tuple)) else [outs]
+        for k, o in enumerate(outs):
+            parts[k].append(np.asarray(o))
+    return {n: np.concatenate(p) for n, p in zip(names, parts)}
+
+
+def blank_fraction(activation: np.ndarray, tol: float = 0.0) -> float:
+    """Share of (image, channel) maps that are blank: every value <= ``tol``.
+
+    A blank map means the channel's pattern was not found anywhere in the image.
+    """
+    a = np.asarray(activation)
+    if a.ndim != 4:
+        raise ValueError(f"expected activations shaped (N, H, W, C), got {a.shape}")
+    return float((a.max(axis=(1, 2)) <= tol).mean())
+
+
+#: The rectified oriented luminance derivatives of :func:`edge_and_colour_maps`, in order.
+EDGE_NAMES = ("edge →", "edge ←", "edge ↓", "edge ↑", "edge ↘", "edge ↖", "edge ↙", "edge ↗")
+#: The colour maps of :func:`edge_and_colour_maps`, in order.
+COLOUR_NAMES = ("brightness", "darkness", "red", "green", "blue", "yellow")
+
+
+def edge_and_colour_maps(images: np.ndarray) -> np.ndarray:
+    """Simple hand-made feature maps of images in [0, 1], to compare channels against.
+
+    Returns ``(N, H, W, 14)``: 8 rectified oriented edge maps of the luminance (a 3x3
+    derivative in each of 4 orientations, both polarities; see ``EDGE_NAMES``), then 6 colour
+    maps (brightness, darkness, and how much more red/green/blue/yellow a pixel is than grey).
+    """
+    x = np.asarray(images, np.float32)
+    if x.ndim != 4 or x.shape[-1] != 3:
+        raise ValueError(f"expected RGB images (N, H, W, 3) in [0, 1], got {x.shape}")
+    lum = x @ np.array([0.299, 0.587, 0.114], np.float32)
+    p = np.pad(lum, ((0, 0), (1, 1), (1, 1)), mode="edge")
+
+    def at(dy, dx):
+        return p[:, 1 + dy:p.shape[1] - 1 + dy, 1 + dx:p.shape[2] - 1 + dx]
+
+    gx = (at(-1, 1) + 2 * at(0, 1) + at(1, 1) - at(-1, -1) - 2 * at(0, -1) - at(1, -1)) / 8
+    gy = (at(1, -1) + 2 * at(1, 0) + at(1, 1) - at(-1, -1) - 2 * at(-1, 0) - at(-1, 1)) / 8
+    gd1 = (gx + gy) / np.sqrt(2)     # towards bottom-right
+    gd2 = (-gx + gy) / np.sqrt(2)    # towards bottom-left
+    edges = [np.maximum(g, 0) for pair in ((gx, -gx), (gy, -gy), (gd1, -gd1), (gd2, -gd2)) for g in pair]
+    grey = x.mean(axis=-1)
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    colours = [lum, 1 - lum, np.maximum(r - grey, 0), np.maximum(g - grey, 0), np.maximum(b - grey, 0),
+               np.maximum((r + g) / 2 - b, 0)]
+    return np.stack(edges + colours, axis=-1)
+
+
+def _corr_columns(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every column of ``a`` (P, C) with every column of ``b`` (P, K) -> (C, K)."""
+    a = a - a.mean(axis=0)
+    b = b - b.mean(axis=0)
+    na, nb = np.sqrt((a * a).sum(axis=0)), np.sqrt((b * b).sum(axis=0))
+    c = (a.T @ b) / np.maximum(np.outer(na, nb), 1e-12)
+    c[na < 1e-9] = 0.0  # a channel that never changes correlates with nothing
+    return c
+
+
+def channel_tuning(activation: np.ndarray, images: np.ndarray) -> np.ndarray:
+    """Correlation of each channel with each edge and colour map, over all pixels of all images.
+
+    ``activation`` is a layer's ``(N, h, w, C)`` output; the maps are average-pooled to its size.
+    Returns ``(C, 14)``: columns follow ``EDGE_NAMES + COLOUR_NAMES``.
+    """
+    a = np.asarray(activation, np.float32)
+    maps = edge_and_colour_maps(images)
+    f = maps.shape[1] // a.shape[1]
+    if f < 1 or maps.shape[1] != a.shape[1] * f:
+        raise ValueError(f"activation size {a.shape[1:3]} does not divide the image size {maps.shape[1:3]}")
+    if f > 1:
+        n, h, w, k = maps.shape
+        maps = maps.reshape(n, h // f, f, w // f, f, k).mean(axis=(2, 4))
+    return _corr_columns(a.reshape(-1, a.shape[-1]), maps.reshape(-1, maps.shape[-1]))
+
+
+def pooled_features(activation: np.ndarray, grid: int = 2) -> np.ndarray:
+    """Average-pool a ``(N, h, w, C)`` activation to a ``grid x grid`` map and flatten -> ``(N, grid*grid*C)``."""
+    a = np.asarray(activation, np.float32)
+    n, h, w, c = a.shape
+    if h % grid or w % grid:
+        raise ValueError(f"a {h}x{w} map cannot be pooled to {grid}x{grid}")
+    return a.reshape(n, grid, h // grid, grid, w // grid, c).mean(axis=(2, 4)).reshape(n, -1)
+
+
+def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
+                   test_labels: np.ndarray, l2: float = 1.0) -> float:
+    """Accuracy of a linear read-out (ridge regression on one-hot classes) trained on one set, tested on another.
+
+    Features are standardised with the training set's mean and spread; the read-out is solved in
+    closed form, so the result is exact and seed-free.
+    """
+    xtr, xte = np.asarray(train_features, np.float64), np.asarray(test_features, np.float64)
+    ytr, yte = np.asarray(train_labels), np.asarray(test_labels)
+    if len(xtr) != len(ytr) or len(xte) != len(yte):
+        raise ValueError("features and labels must have the same number of rows")
+    mu, sd = xtr.mean(axis=0), xtr.std(axis=0) + 1e-6
+    xtr, xte = (xtr - mu) / sd, (xte - mu) / sd
+    xtr, xte = np.hstack([xtr, np.ones((len(xtr), 1))]), np.hstack([xte, np.ones((len(xte), 1))])
+    k = int(max(ytr.max(), yte.max())) + 1
+    onehot = np.eye(k)[ytr]
+    w = np.linalg.solve(xtr.T @ xtr + l2 * np.eye(xtr.shape[1]), xtr.T @ onehot)
+    return float(((xte @ w).argmax(axis=1) == yte).mean())
+
+
+def edge_similarity(activation: np.ndarray, images: np.ndarray) -> float:
+    """How much a layer still looks like the input's edges.
+
+    For each image: the best absolute correlation, over channels, between a channel (upsampled to
+    the image size) and the image's edge strength; averaged over images. 1 = some channel is an
+    edge map of this image, 0 = no channel resembles it.
+    """
+    a = np.asarray(activation, np.float32)
+    maps = edge_and_colour_maps(images)
+    strength = maps[..., :8].sum(axis=-1)             # (N, H, W)
+    f = strength.shape[1] // a.shape[1]
+    up = np.repeat(np.repeat(a, f, axis=1), f, axis=2) if f > 1 else a
+    best = []
+    for i in range(len(a)):
+        c = _corr_columns(up[i].reshape(-1, a.shape[-1]), strength[i].reshape(-1, 1))
+        best.append(np.abs(c).max())
+    return float(np.mean(best))

@@ -1,0 +1,220 @@
+"""Finding layers and reading their outputs, for every kind of Keras 3 model.
+
+The lessons need "the output of layer X for this image" and "the gradient with respect to
+it". Keras 3 makes that easy for a functional model (``keras.Model(model.inputs,
+layer.output)``) and hard elsewhere:
+
+* a ``Sequential`` model that was never called has no inputs yet
+  ("... has never been called and thus has no defined output");
+* a layer inside a nested model (a base model inside a classifier) belongs to the inner
+  graph, and mixing graphs gives "Graph disconnected".
+
+:func:`tap_model` handles all of them: it re-traces the model on a fresh input, reusing the
+same layer objects (same weights), and returns a functional model whose outputs are the
+chosen layers' outputs followed by the model's own output.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["all_layers", "spatial_layers", "select_layers", "ensure_built", "tap_model", "output_rank"]
+
+
+def _is_model(layer) -> bool:
+    import keras
+
+    return isinstance(layer, keras.Model)
+
+
+def all_layers(model: "keras.Model") -> list:
+    """Every layer of ``model`` in order, nested models flattened (the nested model itself excluded)."""
+    out = []
+    for layer in model.layers:
+        if _is_model(layer):
+            out.extend(all_layers(layer))
+        elif type(layer).__name__ != "InputLayer":
+            out.append(layer)
+    return out
+
+
+def ensure_built(model: "keras.Model", input_shape: Sequence[int] | None = None) -> "keras.Model":
+    """Make sure ``model`` has defined inputs; build a never-called Sequential from ``input_shape``.
+
+    Parameters
+    ----------
+    input_shape : (H, W, C), optional
+        Needed only for a Sequential model that has never been called.
+    """
+    import keras
+
+    try:
+        model.inputs  # noqa: B018  (raises for a Sequential that was never called)
+        if model.inputs:
+            return model
+    except (AttributeError, ValueError):
+        pass
+    if not isinstance(model, keras.Sequential):
+        raise ValueError(f"model {model.name!r} has no defined inputs; build it on a keras.Input first")
+    if input_shape is None:
+        raise ValueError(f"the Sequential model {model.name!r} has never been called, so its layers have no "
+                         "outputs yet: pass input_shape=(height, width, channels) or call it once on an image")
+    model.build((None, *tuple(int(d) for d in input_shape)))
+    return model
+
+
+def output_rank(layer) -> int | None:
+    """Rank of the layer's output (4 for a spatial map ``(batch, H, W, C)``), or None if unknown."""
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):
+        try:
+            return len(layer.compute_output_shape(layer.input.shape))
+        except Exception:  # noqa: BLE001  (a layer that cannot say)
+            return None
+
+
+def spatial_layers(model: "keras.Model") -> list:
+    """The layers whose output is a spatial map ``(batch, H, W, C)`` (convolutions, poolings, ...)."""
+    return [layer for layer in all_layers(model) if output_rank(layer) == 4
+            and type(layer).__name__ not in ("InputLayer",)]
+
+
+def select_layers(model: "keras.Model", select=None, *, input_shape: Sequence[int] | None = None) -> list:
+    """Choose layers by name, by type, or "the first N spatial layers".
+
+    Parameters
+    ----------
+    select : None, str, sequence of str, int, type or tuple of types
+        None: every spatial layer (conv, pooling, ...). A name or list of names (nested models
+        are searched too). An int N: the first N spatial layers. A layer class (e.g.
+        ``keras.layers.Conv2D``) or tuple of classes: every layer of that type.
+    input_shape : (H, W, C), optional
+        Builds a never-called Sequential model first.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (listing the valid ones) or a selection that matches nothing.
+    """
+    ensure_built(model, input_shape)
+    layers = all_layers(model)
+    if select is None:
+        chosen = spatial_layers(model)
+    elif isinstance(select, bool):
+        raise TypeError("select must be a layer name, a list of names, a count or a layer type")
+    elif isinstance(select, int):
+        spatial = spatial_layers(model)
+        if select < 1:
+            raise ValueError(f"ask for at least 1 layer, got {select}")
+        chosen = spatial[:select]
+    elif isinstance(select, type) or (isinstance(select, tuple) and all(isinstance(t, type) for t in select)):
+        chosen = [layer for layer in layers if isinstance(layer, select)]
+        if not chosen:
+            names = select.__name__ if isinstance(select, type) else ", ".join(t.__name__ for t in select)
+            raise ValueError(f"model {model.name!r} has no {names} layer; its layer types are: "
+                             + ", ".join(sorted({type(layer).__name__ for layer in layers})))
+    else:
+        names = [select] if isinstance(select, str) else list(select)
+        by_name = {layer.name: layer for layer in layers}
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise ValueError(f"no layer named {', '.join(map(repr, unknown))} in model {model.name!r}; "
+                             f"the layers are: {', '.join(by_name)}")
+        chosen = [by_name[n] for n in names]
+    if not chosen:
+        raise ValueError(f"model {model.name!r} has no spatial (convolution or pooling) layer to show")
+    return chosen
+
+
+def _contains(model, wanted: set[int]) -> bool:
+    return any(id(layer) in wanted or (_is_model(layer) and _contains(layer, wanted)) for layer in model.layers)
+
+
+def tap_model(model: "keras.Model", layers: Iterable, *, input_shape: Sequence[int] | None = None,
+              include_output: bool = True) -> "keras.Model":
+    """A functional model: the model's input -> the chosen layers' outputs (+ the model's output).
+
+    Works for functional models, Sequential models (even never called, given
+    ``input_shape``), models nested inside models, and ``keras.applications`` models.
+    The same layer objects are reused, so weights are shared, not copied.
+
+    Parameters
+    ----------
+    layers : iterable of layers
+        From :func:`select_layers`; the outputs come in this order.
+    include_output : bool
+        Append the model's own output (e.g. class scores) as the last output.
+    """
+    import keras
+
+    ensure_built(model, input_shape)
+    layers = list(layers)
+    wanted = {id(layer) for layer in layers}
+    found: dict[int, object] = {}
+    final = _trace(model, wanted, found)
+    missing = [layer.name for layer in layers if id(layer) not in found]
+    if missing:
+        raise ValueError(f"layers {missing} are not on the path from the input to the output of {model.name!r}")
+    outputs = [found[id(layer)] for layer in layers] + ([final[1]] if include_output else [])
+    return keras.Model(final[0], outputs, name=f"{model.name}_taps")
+
+
+def _trace(model, wanted: set[int], found: dict) -> tuple:
+    """Re-trace ``model`` on a fresh input, recording outputs of ``wanted`` layers; return (input, output)."""
+    import keras
+
+    if isinstance(model, keras.Sequential):
+        shape = tuple(model.inputs[0].shape[1:])
+        inp = keras.Input(shape, name=f"{model.name}_input")
+        x = _run_sequential(model, inp, wanted, found)
+        return inp, x
+
+    if not _contains(model, wanted - {id(layer) for layer in model.layers}):
+        # every wanted layer is a direct layer of this functional model: read its outputs
+        for layer in model.layers:
+            if id(layer) in wanted:
+                found[id(layer)] = layer.output
+        out = model.outputs[0] if len(model.outputs) == 1 else model.outputs
+        return (model.inputs[0] if len(model.inputs) == 1 else model.inputs), out
+
+    def call(layer, *args, **kwargs):
+        if _is_model(layer) and _contains(layer, wanted):
+            return _call_nested(layer, args[0], wanted, found)
+        out = layer(*args, **kwargs)
+        if id(layer) in wanted:
+            found[id(layer)] = out
+        return out
+
+    clone = keras.models.clone_model(model, clone_function=lambda layer: layer, call_function=call)
+    return clone.inputs[0] if len(clone.inputs) == 1 else clone.inputs, clone.outputs[0]
+
+
+def _run_sequential(model, x, wanted, found):
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        if _is_model(layer) and _contains(layer, wanted):
+            x = _call_nested(layer, x, wanted, found)
+        else:
+            x = layer(x)
+            if id(layer) in wanted:
+                found[id(layer)] = x
+    return x
+
+
+def _call_nested(inner, x, wanted, found):
+    """Apply a nested model to ``x`` while recording the wanted layers inside it."""
+    import keras
+
+    inner_found: dict[int, object] = {}
+    inp, out = _trace(inner, wanted, inner_found)
+    keys = list(inner_found)
+    sub = keras.Model(inp, [inner_found[k] for k in keys] + [out])
+    results = sub(x)
+    for k, value in zip(keys, results[:-1]):
+        found[k] = value
+    return results[-1]
