@@ -9,7 +9,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help install lab test run model manifest execute clean
+.PHONY: help install lab test run model manifest execute clean imagenet
 
 help:
 	@sed -n '2,4p' Makefile
@@ -46,3 +46,6 @@ manifest: $(STAMP)
 
 clean:
 	rm -rf build
+
+imagenet: $(STAMP)   ## optional, online once: VGG16 ImageNet weights for the optional sections
+	$(BIN)/python -m helpers.imagenet

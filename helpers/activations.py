@@ -83,8 +83,9 @@ def blank_fraction(activation: np.ndarray, tol: float = 0.0) -> float:
     return float((a.max(axis=(1, 2)) <= tol).mean())
 
 
-#: The rectified oriented luminance derivatives of :func:`edge_and_colour_maps`, in order.
-EDGE_NAMES = ("edge →", "edge ←", "edge ↓", "edge ↑", "edge ↘", "edge ↖", "edge ↙", "edge ↗")
+#: The rectified oriented luminance derivatives of :func:`edge_and_colour_maps`, in order: "lighter →" is an
+#: edge where the image gets brighter towards the right.
+EDGE_NAMES = ("lighter →", "lighter ←", "lighter ↓", "lighter ↑", "lighter ↘", "lighter ↖", "lighter ↙", "lighter ↗")
 #: The colour maps of :func:`edge_and_colour_maps`, in order.
 COLOUR_NAMES = ("brightness", "darkness", "red", "green", "blue", "yellow")
 
@@ -119,10 +120,12 @@ def edge_and_colour_maps(images: np.ndarray) -> np.ndarray:
 
 def _corr_columns(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pearson correlation of every column of ``a`` (P, C) with every column of ``b`` (P, K) -> (C, K)."""
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
     a = a - a.mean(axis=0)
     b = b - b.mean(axis=0)
     na, nb = np.sqrt((a * a).sum(axis=0)), np.sqrt((b * b).sum(axis=0))
-    c = (a.T @ b) / np.maximum(np.outer(na, nb), 1e-12)
+    c = np.clip((a.T @ b) / np.maximum(np.outer(na, nb), 1e-12), -1.0, 1.0)
     c[na < 1e-9] = 0.0  # a channel that never changes correlates with nothing
     return c
 

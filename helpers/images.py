@@ -98,7 +98,7 @@ def to_rgb_batch(images, size: int | None = None, *, resize: bool = False) -> np
                              "preprocess() does the scaling, exactly as in training")
         raise ValueError(f"expected uint8 pixels (0..255), got dtype {arr.dtype}; use image.astype('uint8') if "
                          "the values are already whole numbers in 0..255")
-    single = arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] in (1, 3, 4) and arr.shape[0] > 4)
+    single = arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] in (1, 3, 4))  # else a batch
     batch = [arr] if single else list(arr)
     out = []
     for k, img in enumerate(batch):

@@ -13,7 +13,7 @@ import numpy as np
 from .scenes import CLASS_NAMES, SKELETON, SceneObject, StreetScenes
 
 __all__ = ["CLASS_COLORS", "draw_scene", "show_gallery", "show_by_class", "annotate_box", "label_landmarks",
-           "plot_history", "plot_confusion"]
+           "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid"]
 
 #: One colour per class for boxes and landmarks.
 CLASS_COLORS = {"pedestrian": "#00e5ff", "car": "#ffea00", "motorcycle": "#ff4081", "background": "#ffffff"}
@@ -166,5 +166,54 @@ def show_by_class(seed: int = 0, per_class: int = 6, size: float = 1.6):
         for col, ax in enumerate(axes[row]):
             draw_scene(ax, batch.images[col], batch.objects[col], landmarks=False)
         axes[row, 0].set_ylabel(f"{row + 1} {name}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def channel_mosaic(maps: np.ndarray, cols: int = 16, gap: int = 1) -> np.ndarray:
+    """Tile the channels of one activation ``(h, w, C)`` into a 2-D mosaic, each channel scaled to [0, 1].
+
+    Blank channels (all zero: the pattern was not found) become NaN, drawn in the "bad" colour.
+    Gaps between tiles are NaN too.
+    """
+    a = np.asarray(maps, np.float32)
+    if a.ndim != 3:
+        raise ValueError(f"expected one image's activation (h, w, channels), got shape {a.shape}")
+    h, w, c = a.shape
+    cols = max(1, min(cols, c))
+    rows = -(-c // cols)
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan, np.float32)
+    for k in range(c):
+        m = a[..., k]
+        lo, hi = float(m.min()), float(m.max())
+        if hi <= 0 and lo >= 0:
+            continue  # blank
+        tile = (m - lo) / (hi - lo) if hi > lo else np.full_like(m, 0.5)
+        r, q = divmod(k, cols)
+        out[r * (h + gap):r * (h + gap) + h, q * (w + gap):q * (w + gap) + w] = tile
+    return out
+
+
+def plot_channel_grid(maps: np.ndarray, title: str, cols: int = 16, tile_inches: float = 0.65):
+    """Every channel of one layer's activation for one image, as a labelled grid; returns the figure.
+
+    Blank channels (the filter's pattern was not found in the image) are grey.
+    """
+    import matplotlib.pyplot as plt
+
+    a = np.asarray(maps)
+    mosaic = channel_mosaic(a, cols)
+    c = a.shape[-1]
+    cols = max(1, min(cols, c))
+    rows = -(-c // cols)
+    blank = int(sum(1 for k in range(c) if a[..., k].max() <= 0 and a[..., k].min() >= 0))
+    fig, ax = plt.subplots(figsize=(tile_inches * cols + 0.4, tile_inches * rows + 0.5))
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#d0d0d0")
+    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    h, w = a.shape[:2]
+    ax.set_xticks([q * (w + 1) + w / 2 - 0.5 for q in range(cols)], [str(q) for q in range(cols)], fontsize=6)
+    ax.set_yticks([r * (h + 1) + h / 2 - 0.5 for r in range(rows)], [str(r * cols) for r in range(rows)], fontsize=6)
+    ax.tick_params(length=0)
+    ax.set_title(f"{title}  ·  {c} channels of {h}x{w}  ·  {blank} blank (grey)", fontsize=9)
     fig.tight_layout()
     return fig

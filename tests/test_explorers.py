@@ -1,0 +1,25 @@
+import numpy as np
+import pytest
+
+from helpers.explorers import ActivationExplorer
+
+
+def test_explorer_updates_on_every_control():
+    rng = np.random.default_rng(0)
+    imgs = {"a": rng.integers(0, 255, (8, 8, 3), dtype=np.uint8), "b": rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)}
+    acts = {k: {"l1": rng.random((8, 8, 4)).astype(np.float32), "l2": np.zeros((4, 4, 2), np.float32)} for k in imgs}
+    ex = ActivationExplorer(imgs, acts, size=64)
+    before = ex.map.value
+    ex.channel.value = 3
+    assert ex.map.value != before and "channel 3" in ex.caption.value
+    ex.layer_box.value = "l2"
+    assert ex.channel.max == 1 and "blank" in ex.caption.value
+    ex.image_box.value = "b"
+    assert ex.picture.value != b""
+    assert ex.time_update(repeats=4) > 0
+    assert ex._repr_mimebundle_()["text/plain"].startswith("Activation explorer")
+
+
+def test_explorer_needs_matching_names():
+    with pytest.raises(ValueError, match="same"):
+        ActivationExplorer({"a": np.zeros((8, 8, 3), np.uint8)}, {"b": {}})
