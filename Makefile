@@ -33,6 +33,7 @@ test: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m helpers.run_notebooks
+	$(BIN)/python benchmarks/filters_speed.py
 
 execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before committing them)
 	$(BIN)/python -m helpers.run_notebooks --inplace $(NB)

@@ -13,7 +13,7 @@ import numpy as np
 from .scenes import CLASS_NAMES, SKELETON, SceneObject, StreetScenes
 
 __all__ = ["CLASS_COLORS", "draw_scene", "show_gallery", "show_by_class", "annotate_box", "label_landmarks",
-           "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid"]
+           "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid", "plot_pattern_grid"]
 
 #: One colour per class for boxes and landmarks.
 CLASS_COLORS = {"pedestrian": "#00e5ff", "car": "#ffea00", "motorcycle": "#ff4081", "background": "#ffffff"}
@@ -216,4 +216,35 @@ def plot_channel_grid(maps: np.ndarray, title: str, cols: int = 16, tile_inches:
     ax.tick_params(length=0)
     ax.set_title(f"{title}  ·  {c} channels of {h}x{w}  ·  {blank} blank (grey)", fontsize=9)
     fig.tight_layout()
+    return fig
+
+
+def plot_pattern_grid(images: np.ndarray, title: str, labels: Sequence[int] | None = None,
+                      dead: np.ndarray | None = None, cols: int = 16, tile_inches: float = 0.62):
+    """Filter patterns as a labelled grid; dead filters (no gradient to follow) are crossed out in red."""
+    import matplotlib.pyplot as plt
+
+    imgs = np.asarray(images)
+    n = len(imgs)
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    labels = list(range(n)) if labels is None else list(labels)
+    dead = np.zeros(n, bool) if dead is None else np.asarray(dead, bool)
+    fig, axes = plt.subplots(rows, cols, figsize=(tile_inches * cols, tile_inches * rows + 0.45), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if k >= n:
+            ax.axis("off")
+            continue
+        ax.imshow(imgs[k])
+        ax.set_title(str(labels[k]), fontsize=6, pad=1.5)
+        if dead[k]:
+            h, w = imgs[k].shape[:2]
+            ax.plot([0, w - 1], [0, h - 1], color="red", lw=1.2)
+            ax.plot([0, w - 1], [h - 1, 0], color="red", lw=1.2)
+        for side in ax.spines.values():
+            side.set_visible(False)
+    fig.suptitle(f"{title}  ·  {n} filters  ·  {int(dead.sum())} dead (crossed out)", fontsize=9)
+    fig.tight_layout(pad=0.3)
     return fig

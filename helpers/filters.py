@@ -1,0 +1,268 @@
+"""Filter patterns by gradient ascent in input space (the slides' "Visualizing filters").
+
+Notebook 02 writes the one-filter loop in its cells; this module holds the reusable, tested
+form: every filter of a layer optimised **at once** (one image per filter, each with its own
+gradient normalisation), computing only up to the target layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .gradients import rms_normalize, value_and_gradient
+from .layers import select_layers, tap_model
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["FilterPatterns", "filter_patterns", "start_images", "deprocess", "spectral_complexity",
+           "explained_by_edges_and_colours",
+           "conv_layer"]
+
+
+@dataclass
+class FilterPatterns:
+    """What :func:`filter_patterns` found for each filter of one layer.
+
+    Attributes
+    ----------
+    layer : str
+    filters : numpy.ndarray
+        ``(F,)`` filter indices.
+    images : numpy.ndarray
+        ``(F, H, W, 3)`` uint8: the patterns, deprocessed for display.
+    inputs : numpy.ndarray
+        ``(F, H, W, 3)`` float32: the optimised model inputs themselves.
+    history : numpy.ndarray
+        ``(steps + 1, F)`` mean activation of each filter before each step and at the end.
+    """
+
+    layer: str
+    filters: np.ndarray
+    images: np.ndarray
+    inputs: np.ndarray
+    history: np.ndarray
+
+    @property
+    def activation_before(self) -> np.ndarray:
+        return self.history[0]
+
+    @property
+    def activation_after(self) -> np.ndarray:
+        return self.history[-1]
+
+    @property
+    def dead(self) -> np.ndarray:
+        """True for filters that stayed at zero from start to end: the ascent had no gradient to follow."""
+        return (np.abs(self.history) <= 1e-7).all(axis=0)
+
+    def gain(self) -> np.ndarray:
+        """Final / initial mean activation of each live filter (NaN-free: dead filters are left out)."""
+        live = ~self.dead & (self.activation_before > 1e-7)
+        return self.activation_after[live] / self.activation_before[live]
+
+
+def conv_layer(model: "keras.Model", layer: str, input_shape: Sequence[int] | None = None):
+    """The named layer, checked to be a convolution (its output a spatial map of filters)."""
+    import keras
+
+    chosen = select_layers(model, layer, input_shape=input_shape)[0]
+    if not isinstance(chosen, keras.layers.Conv2D):  # includes DepthwiseConv2D? no: that is a sibling class
+        kind = type(chosen).__name__
+        convs = [lyr.name for lyr in select_layers(model, None, input_shape=input_shape)
+                 if isinstance(lyr, keras.layers.Conv2D)]
+        raise ValueError(f"layer {layer!r} is a {kind}, not a convolution: filter patterns need a Conv2D "
+                         f"layer; the convolutions are: {', '.join(convs) or 'none'}")
+    return chosen
+
+
+def start_images(filters: Sequence[int], shape: Sequence[int], seed: int = 0, noise: float = 0.08) -> np.ndarray:
+    """Grey images with a little noise, one per filter; filter ``f`` always gets the same start image."""
+    h, w, c = shape
+    return np.stack([0.5 + noise * (np.random.default_rng([seed, int(f)]).random((h, w, c), dtype=np.float32) - 0.5)
+                     for f in filters]).astype(np.float32)
+
+
+def deprocess(x: np.ndarray, contrast: float = 0.15) -> np.ndarray:
+    """Make optimised inputs displayable: centre, scale to a fixed contrast, clip, to uint8 (per image)."""
+    x = np.asarray(x, np.float32)
+    single = x.ndim == 3
+    x = x[None] if single else x
+    axes = (1, 2, 3)
+    x = x - x.mean(axis=axes, keepdims=True)
+    x = x / (x.std(axis=axes, keepdims=True) + 1e-5) * contrast + 0.5
+    out = (np.clip(x, 0, 1) * 255).astype(np.uint8)
+    return out[0] if single else out
+
+
+def _blur(x, sigma: float):
+    """Separable Gaussian blur of a batch ``(N, H, W, C)`` (TensorFlow, reflect padding)."""
+    import tensorflow as tf
+
+    r = max(1, int(round(2 * sigma)))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k = (k / k.sum()).astype(np.float32)
+    c = x.shape[-1]
+    kx = tf.constant(np.tile(k[None, :, None, None], (1, 1, c, 1)))
+    ky = tf.constant(np.tile(k[:, None, None, None], (1, 1, c, 1)))
+    x = tf.pad(x, [[0, 0], [r, r], [r, r], [0, 0]], mode="REFLECT")
+    x = tf.nn.depthwise_conv2d(x, kx, [1, 1, 1, 1], "VALID")
+    return tf.nn.depthwise_conv2d(x, ky, [1, 1, 1, 1], "VALID")
+
+
+def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | range | None = None, *,
+                    steps: int = 30, step_size: float = 0.02, seed: int = 0, batched: bool = True,
+                    noise: float = 0.08, pre_activation: bool = False,
+                    size: int | None = None, jitter: int = 0, blur_every: int = 0, blur_sigma: float = 0.7,
+                    input_shape: Sequence[int] | None = None) -> FilterPatterns:
+    """Find, by gradient ascent, an input that each chosen filter of ``layer`` responds to most.
+
+    For every filter ``n``: loss = mean activation of channel ``n``; gradient of the loss with
+    respect to the input image; normalise it by its RMS (+1e-5); step up; repeat.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any kind (functional, never-called Sequential with ``input_shape``, nested, applications).
+    layer : str
+        A Conv2D layer's name.
+    filters : sequence of int, optional
+        Filter indices (default: all).
+    steps, step_size : int, float
+        Gradient-ascent steps and their size (in the model's input units: [0, 1] for the course model).
+    batched : bool
+        Optimise all filters at once (one image per filter) instead of one after another.
+        Both give the same pictures.
+    size : int, optional
+        Image side for models whose input size is not fixed.
+    jitter, blur_every, blur_sigma :
+        Regularisation ("going further"): roll the image by up to ``jitter`` pixels before each
+        step, and blur it every ``blur_every`` steps.
+    pre_activation : bool
+        Maximise the filter's output *before* its ReLU. A filter that outputs zero everywhere
+        on the start image has zero gradient after the ReLU (a "dead" start); before it, it
+        always has a direction to climb.
+    """
+    import tensorflow as tf
+
+    if steps < 0 or step_size <= 0:
+        raise ValueError(f"steps must be >= 0 and step_size > 0, got {steps} and {step_size}")
+    target = conv_layer(model, layer, input_shape)
+    extractor = tap_model(model, [target], input_shape=input_shape, include_output=False)
+    n_filters = int(target.output.shape[-1]) if hasattr(target, "output") else int(target.filters)
+    idx = np.arange(n_filters) if filters is None else np.asarray(list(filters), np.int64)
+    if idx.ndim != 1 or idx.size == 0:
+        raise ValueError("filters must be a non-empty list or range of filter indices")
+    bad = idx[(idx < 0) | (idx >= n_filters)]
+    if bad.size:
+        raise ValueError(f"filter index {int(bad[0])} is out of range: layer {layer!r} has {n_filters} filters "
+                         f"(0..{n_filters - 1})")
+    shape = [d for d in extractor.inputs[0].shape[1:]]
+    if shape[0] is None or shape[1] is None:
+        if size is None:
+            raise ValueError(f"the model takes images of any size: pass size=... (e.g. 128)")
+        shape[0] = shape[1] = int(size)
+    x0 = start_images(idx, shape, seed, noise)
+
+    def activation(x, channels):
+        a = extractor(x, training=False)
+        return tf.reduce_mean(tf.gather(a, channels, axis=3, batch_dims=1), axis=(1, 2))
+
+    @tf.function(reduce_retracing=True)
+    def step(x, channels, shift_y, shift_x, do_blur):
+        x_in = tf.roll(x, shift=[shift_y, shift_x], axis=[1, 2]) if jitter else x
+        value, grad = value_and_gradient(activation, x_in, channels)
+        if jitter:
+            grad = tf.roll(grad, shift=[-shift_y, -shift_x], axis=[1, 2])
+        x = x + step_size * rms_normalize(grad)
+        if blur_every:
+            x = tf.cond(do_blur, lambda: _blur(x, blur_sigma), lambda: x)
+        return x, value
+
+    if pre_activation:
+        import keras
+
+        saved = target.activation
+        target.activation = keras.activations.linear  # used at call time by every graph holding the layer
+        try:
+            return filter_patterns(model, layer, filters, steps=steps, step_size=step_size, seed=seed,
+                                   batched=batched, noise=noise, size=size, jitter=jitter, blur_every=blur_every,
+                                   blur_sigma=blur_sigma, input_shape=input_shape)
+        finally:
+            target.activation = saved
+
+    rng = np.random.default_rng([seed, 7])
+    shifts = rng.integers(-jitter, jitter + 1, size=(steps, 2)) if jitter else np.zeros((steps, 2), np.int64)
+    groups = [idx] if batched else [idx[i:i + 1] for i in range(len(idx))]
+    xs, hist = [], []
+    for group in groups:
+        x = tf.constant(x0[np.isin(idx, group)] if not batched else x0)
+        channels = tf.constant(group, tf.int32)
+        h = []
+        for s in range(steps):
+            x, value = step(x, channels, tf.constant(int(shifts[s, 0])), tf.constant(int(shifts[s, 1])),
+                            tf.constant(bool(blur_every) and (s + 1) % max(blur_every, 1) == 0))
+            h.append(value.numpy())
+        h.append(activation(x, channels).numpy())
+        xs.append(x.numpy())
+        hist.append(np.stack(h))
+    inputs = np.concatenate(xs)
+    history = np.concatenate(hist, axis=1)
+    return FilterPatterns(target.name, idx, deprocess(inputs), inputs, history)
+
+
+def spectral_complexity(images: np.ndarray) -> np.ndarray:
+    """How much fine, varied structure each pattern has: its power-weighted mean spatial frequency.
+
+    For each image (grey levels, mean removed): the 2-D power spectrum; the result is the average
+    radial frequency (cycles per pixel, 0..~0.7) weighted by power. A smooth blob or a single broad
+    edge scores low; fine repeated texture scores high.
+    """
+    x = np.asarray(images, np.float64)
+    if x.ndim != 4:
+        raise ValueError(f"expected a batch of images (N, H, W, C), got {x.shape}")
+    g = x.mean(axis=-1)
+    g = g - g.mean(axis=(1, 2), keepdims=True)
+    p = np.abs(np.fft.fft2(g)) ** 2
+    fy, fx = np.meshgrid(np.fft.fftfreq(g.shape[1]), np.fft.fftfreq(g.shape[2]), indexing="ij")
+    r = np.sqrt(fx ** 2 + fy ** 2)
+    total = p.sum(axis=(1, 2))
+    return np.where(total > 0, (p * r).sum(axis=(1, 2)) / np.maximum(total, 1e-30), 0.0)
+
+
+def explained_by_edges_and_colours(activation: np.ndarray, images: np.ndarray, l2: float = 1e-3) -> np.ndarray:
+    """For each channel: the share of its response (R²) that a linear mix of simple edge and colour maps explains.
+
+    The maps are those of :func:`helpers.activations.edge_and_colour_maps`, average-pooled to the
+    layer's resolution. A filter that *is* an edge or colour detector scores near 1; a filter that
+    responds to something more complex scores low. Channels that never respond are NaN-free: 0.
+
+    Parameters
+    ----------
+    activation : (N, h, w, C) a layer's outputs for ``images``
+    images : (N, H, W, 3) the inputs in [0, 1]
+    """
+    from .activations import edge_and_colour_maps
+
+    a = np.asarray(activation, np.float64)
+    maps = edge_and_colour_maps(images).astype(np.float64)
+    f = maps.shape[1] // a.shape[1]
+    if f < 1 or maps.shape[1] != a.shape[1] * f:
+        raise ValueError(f"activation size {a.shape[1:3]} does not divide the image size {maps.shape[1:3]}")
+    n, h, w, k = maps.shape
+    if f > 1:
+        maps = maps.reshape(n, h // f, f, w // f, f, k).mean(axis=(2, 4))
+    # the features a unit at depth d can see: the maps, and their 3x3 neighbourhood means
+    p = np.pad(maps, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
+    hood = sum(p[:, 1 + dy:p.shape[1] - 1 + dy, 1 + dx:p.shape[2] - 1 + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9
+    X = np.concatenate([maps, hood], axis=-1).reshape(-1, 2 * k)
+    X = np.hstack([X - X.mean(axis=0), np.ones((len(X), 1))])
+    Y = a.reshape(-1, a.shape[-1])
+    W = np.linalg.solve(X.T @ X + l2 * len(X) * np.eye(X.shape[1]), X.T @ Y)
+    resid = Y - X @ W
+    var = Y.var(axis=0)
+    r2 = 1.0 - resid.var(axis=0) / np.maximum(var, 1e-12)
+    return np.where(var > 1e-12, np.clip(r2, 0.0, 1.0), 0.0)
