@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["value_and_gradient", "rms_normalize"]
+__all__ = ["value_and_gradient", "feature_gradients", "rms_normalize"]
 
 
 def value_and_gradient(fn: Callable, x, *extra):
@@ -36,6 +36,32 @@ def value_and_gradient(fn: Callable, x, *extra):
     if grad is None:  # fn does not depend on x at all
         grad = tf.zeros_like(x)
     return value, grad
+
+
+def feature_gradients(tap, x, class_index=None):
+    """Features, class scores, and the gradient of each image's class score with respect to its features.
+
+    Parameters
+    ----------
+    tap : keras.Model
+        Maps images to ``[features, scores]`` (see :func:`helpers.layers.tap_model`).
+    x : (N, H, W, C) images
+    class_index : (N,) ints, or None for each image's top-scoring class
+
+    The input is watched, so the gradient exists even when the model's weights are frozen.
+    """
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        features, scores = tap(x, training=False)
+        cls = tf.argmax(scores, axis=1) if class_index is None else tf.constant(class_index)
+        target = tf.gather(scores, cls, axis=1, batch_dims=1)   # (N,): each image's own class score
+    grads = tape.gradient(target, features)
+    if grads is None:
+        grads = tf.zeros_like(features)
+    return features, scores, grads
 
 
 def rms_normalize(grad, eps: float = 1e-5):

@@ -14,7 +14,7 @@ import numpy as np
 
 from .scenes import CLASS_IDS, CLASS_NAMES, SceneObject, class_id
 
-__all__ = ["LABEL_LENGTH", "LABEL_FIELDS", "encode_label", "format_label"]
+__all__ = ["LABEL_LENGTH", "LABEL_FIELDS", "encode_label", "format_label", "iou"]
 
 LABEL_LENGTH = 8
 LABEL_FIELDS = ("p_d", "bx", "by", "bh", "bw", "c1", "c2", "c3")
@@ -82,3 +82,24 @@ def format_label(y: Sequence[float], digits: int = 2) -> str:
         return f"{x:.{digits}f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
     return "[" + ", ".join(num(x) for x in v) + "]"
+
+
+def iou(box_a, box_b) -> np.ndarray | float:
+    """Intersection over union of boxes ``(bx, by, bh, bw)`` (single boxes or ``(N, 4)`` arrays, pairwise by row).
+
+    1 for identical boxes, 0 for disjoint ones, symmetric; a box of zero area has IoU 0 with anything.
+    """
+    a, b = np.asarray(box_a, np.float64), np.asarray(box_b, np.float64)
+    single = a.ndim == 1 and b.ndim == 1
+    a, b = np.atleast_2d(a), np.atleast_2d(b)
+    if a.shape[-1] != 4 or b.shape[-1] != 4:
+        raise ValueError(f"boxes are (bx, by, bh, bw): got shapes {a.shape} and {b.shape}")
+    if (a[:, 2:] < 0).any() or (b[:, 2:] < 0).any():
+        raise ValueError("box heights and widths must not be negative")
+    ax0, ax1, ay0, ay1 = a[:, 0] - a[:, 3] / 2, a[:, 0] + a[:, 3] / 2, a[:, 1] - a[:, 2] / 2, a[:, 1] + a[:, 2] / 2
+    bx0, bx1, by0, by1 = b[:, 0] - b[:, 3] / 2, b[:, 0] + b[:, 3] / 2, b[:, 1] - b[:, 2] / 2, b[:, 1] + b[:, 2] / 2
+    inter = np.clip(np.minimum(ax1, bx1) - np.maximum(ax0, bx0), 0, None) * \
+        np.clip(np.minimum(ay1, by1) - np.maximum(ay0, by0), 0, None)
+    union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
+    out = np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+    return float(out[0]) if single else out

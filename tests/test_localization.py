@@ -42,3 +42,20 @@ def test_bad_labels(args, message):
 def test_wrong_label_length():
     with pytest.raises(ValueError, match="8 entries"):
         format_label([1, 0.5, 0.5])
+
+
+def test_iou_hand_made_cases_and_properties():
+    from helpers.localization import iou
+
+    a = (0.5, 0.5, 0.2, 0.2)
+    assert iou(a, a) == pytest.approx(1.0)
+    assert iou(a, (0.1, 0.1, 0.1, 0.1)) == 0.0
+    # half of a overlapping: intersection 0.02, union 0.06
+    assert iou(a, (0.6, 0.5, 0.2, 0.2)) == pytest.approx(1 / 3)
+    rng = np.random.default_rng(0)
+    b1 = np.column_stack([rng.uniform(0.3, 0.7, (50, 2)), rng.uniform(0.05, 0.5, (50, 2))])
+    b2 = np.column_stack([rng.uniform(0.3, 0.7, (50, 2)), rng.uniform(0.05, 0.5, (50, 2))])
+    assert np.allclose(iou(b1, b2), iou(b2, b1))
+    assert np.all((iou(b1, b2) >= 0) & (iou(b1, b2) <= 1))
+    with pytest.raises(ValueError, match="negative"):
+        iou(a, (0.5, 0.5, -0.1, 0.2))
