@@ -40,6 +40,7 @@ execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before 
 
 model: $(STAMP)
 	$(BIN)/python -m helpers.course_model
+	$(BIN)/python -m helpers.localization
 	$(BIN)/python -m helpers.manifest --write
 
 manifest: $(STAMP)

@@ -76,16 +76,22 @@ def build_course_convnet(image_size: int = IMAGE_SIZE, n_classes: int = len(CLAS
     n_classes : int
         Number of classes (4: pedestrian, car, motorcycle, background).
     widths : tuple of int
-        Filters of the 3x3 convolution in each block; every block but the last is followed by
-        a 2x2 max pooling, the last one too so the dense head sees a small map.
+        Filters of the 3x3 convolution in each block. Every block but the last ends with a 2x2 max
+        pooling; the last convolution's map (8x8 for 64 px) is averaged over space by the head.
     dense, dropout : int, float
         Width of the hidden dense layer and the dropout rate before it.
 
     Returns
     -------
     keras.Model
-        Layers ``block{k}_conv1``, ``block{k}_pool``, ``flatten``, ``dropout``, ``dense``,
+        Layers ``block{k}_conv1``, ``block{k}_pool``, ``global_pool``, ``dropout``, ``dense``,
         ``logits`` (class scores) and ``predictions`` (softmax).
+
+    Notes
+    -----
+    The head averages the last feature map over space (global average pooling) before its dense
+    layers, instead of flattening it: every position of that map then speaks the same "language",
+    which is what lets class activation maps (notebook 03) point at the object.
     """
     import keras
     from keras import layers
@@ -96,8 +102,9 @@ def build_course_convnet(image_size: int = IMAGE_SIZE, n_classes: int = len(CLAS
     x = inputs
     for k, width in enumerate(widths, start=1):
         x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"block{k}_conv1")(x)
-        x = layers.MaxPooling2D(2, name=f"block{k}_pool")(x)
-    x = layers.Flatten(name="flatten")(x)
+        if k < len(widths):
+            x = layers.MaxPooling2D(2, name=f"block{k}_pool")(x)
+    x = layers.GlobalAveragePooling2D(name="global_pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     x = layers.Dense(dense, activation="relu", name="dense")(x)
     logits = layers.Dense(n_classes, name="logits")(x)

@@ -9,7 +9,7 @@ from typing import Mapping
 
 import numpy as np
 
-__all__ = ["ActivationExplorer"]
+__all__ = ["ActivationExplorer", "CamExplorer", "LabelBuilder"]
 
 
 def _png(rgb: np.ndarray, scale: int) -> bytes:
@@ -34,7 +34,22 @@ def _colour(m: np.ndarray) -> np.ndarray:
     return (colormaps["viridis"](t)[..., :3] * 255).astype(np.uint8)
 
 
-class ActivationExplorer:
+class _View:
+    """Displays as its widget; stores a short, stable text instead of the widget's long repr (nbval compares it)."""
+
+    widget = None
+    summary = "Interactive view (run the notebook to use it)"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        bundle = dict(bundle or {})
+        bundle["text/plain"] = self.summary
+        return bundle
+
+
+class ActivationExplorer(_View):
     """Pick an image, a layer and a channel; see the image and that channel's activation side by side.
 
     Parameters
@@ -44,6 +59,8 @@ class ActivationExplorer:
     size : int
         Displayed side of each picture in pixels.
     """
+
+    summary = "Activation explorer (run the notebook to use it)"
 
     def __init__(self, images: Mapping[str, np.ndarray], activations: Mapping[str, Mapping[str, np.ndarray]],
                  size: int = 256):
@@ -97,10 +114,97 @@ class ActivationExplorer:
                 times.append((time.perf_counter() - t0) * 1000)
         return float(np.median(times))
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        if isinstance(bundle, tuple):
-            bundle = bundle[0]
-        bundle = dict(bundle or {})
-        bundle["text/plain"] = "Activation explorer (run the notebook to use it)"
-        return bundle
+
+
+class CamExplorer(_View):
+    """Pick a scene, a class and a layer; slide the overlay's intensity. Heatmaps are precomputed.
+
+    Parameters
+    ----------
+    images : mapping name -> (H, W, 3) uint8 image
+    heatmaps : mapping (image name, class name, layer name) -> (h, w) heatmap in [0, 1]
+    size : int
+        Displayed side of the picture in pixels.
+    """
+
+    summary = "Class activation explorer (run the notebook to use it)"
+
+    def __init__(self, images: Mapping[str, np.ndarray], heatmaps: Mapping[tuple[str, str, str], np.ndarray],
+                 size: int = 256):
+        import ipywidgets as w
+
+        from .cam import overlay, upsample
+
+        self._overlay = overlay
+        self.images = dict(images)
+        keys = list(heatmaps)
+        if not keys or any(k[0] not in self.images for k in keys):
+            raise ValueError("every heatmap key must be (image name, class name, layer name) of a given image")
+        # upsample once, up front
+        self.heatmaps = {k: upsample(v, self.images[k[0]].shape[:2]) for k, v in heatmaps.items()}
+        self.size = size
+        self.image_box = w.Dropdown(options=list(dict.fromkeys(k[0] for k in keys)), description="scene")
+        self.class_box = w.Dropdown(options=list(dict.fromkeys(k[1] for k in keys)), description="class")
+        self.layer_box = w.Dropdown(options=list(dict.fromkeys(k[2] for k in keys)), description="layer")
+        self.intensity = w.FloatSlider(0.4, min=0.0, max=1.0, step=0.05, description="intensity")
+        self.picture = w.Image(format="png", width=size, height=size)
+        for control in (self.image_box, self.class_box, self.layer_box, self.intensity):
+            control.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([w.HBox([self.image_box, self.class_box]), w.HBox([self.layer_box, self.intensity]),
+                              self.picture])
+        self.update()
+
+    def update(self) -> None:
+        """Redraw the overlay for the current choices."""
+        key = (self.image_box.value, self.class_box.value, self.layer_box.value)
+        img = self.images[key[0]]
+        pic = self._overlay(img, self.heatmaps[key], self.intensity.value)
+        self.picture.value = _png(pic, max(1, self.size // img.shape[0]))
+
+
+
+class LabelBuilder(_View):
+    """Sliders for ``bx, by, bh, bw`` and a class: the label vector and the drawn box follow live."""
+
+    summary = "Label builder (run the notebook to use it)"
+
+    def __init__(self, image: np.ndarray, size: int = 256):
+        import ipywidgets as w
+
+        from .scenes import CLASS_NAMES
+
+        self.image = np.asarray(image)
+        self.size = size
+        self.sliders = {n: w.FloatSlider(v, min=0.0, max=1.0, step=0.01, description=n)
+                        for n, v in (("bx", 0.5), ("by", 0.6), ("bh", 0.3), ("bw", 0.4))}
+        self.kind = w.Dropdown(options=list(CLASS_NAMES), value="car", description="class")
+        self.text = w.HTML()
+        self.picture = w.Image(format="png", width=size, height=size)
+        for c in (self.kind, *self.sliders.values()):
+            c.observe(lambda change: self.update(), names="value")
+        s = self.sliders
+        self.widget = w.VBox([w.HBox([self.kind, s["bx"], s["by"]]), w.HBox([s["bh"], s["bw"]]), self.text,
+                              self.picture])
+        self.update()
+
+    def update(self) -> None:
+        from PIL import Image, ImageDraw
+
+        from .localization import encode_label, format_label
+        from .plotting import CLASS_COLORS
+
+        box = tuple(self.sliders[n].value for n in ("bx", "by", "bh", "bw"))
+        img = Image.fromarray(self.image).resize((self.size, self.size), Image.Resampling.NEAREST)
+        try:
+            y = encode_label(self.kind.value, box)
+            self.text.value = f"<code>y = {format_label(y)}</code>"
+            if self.kind.value != "background":
+                bx, by, bh, bw = (v * self.size for v in box)
+                ImageDraw.Draw(img).rectangle([bx - bw / 2, by - bh / 2, bx + bw / 2, by + bh / 2],
+                                              outline=CLASS_COLORS[self.kind.value], width=3)
+        except ValueError as err:  # e.g. a box that leaves the image
+            self.text.value = f"<b>not a valid label:</b> {err}"
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", compress_level=1)
+        self.picture.value = buf.getvalue()
+

@@ -14,7 +14,8 @@ import numpy as np
 
 from .scenes import CLASS_IDS, CLASS_NAMES, SceneObject, class_id
 
-__all__ = ["LABEL_LENGTH", "LABEL_FIELDS", "encode_label", "format_label", "iou"]
+__all__ = ["LABEL_LENGTH", "LABEL_FIELDS", "encode_label", "decode_label", "encode_scenes", "format_label", "iou",
+           "slide_loss", "practical_loss"]
 
 LABEL_LENGTH = 8
 LABEL_FIELDS = ("p_d", "bx", "by", "bh", "bw", "c1", "c2", "c3")
@@ -103,3 +104,148 @@ def iou(box_a, box_b) -> np.ndarray | float:
     union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
     out = np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
     return float(out[0]) if single else out
+
+
+def decode_label(y: Sequence[float], threshold: float = 0.5) -> tuple[str, tuple[float, float, float, float] | None]:
+    """Read a label (or a prediction) back: ``(class name, box)``, or ``("background", None)``.
+
+    ``y[0] < threshold`` means no object; otherwise the class is the largest of ``c1, c2, c3``.
+    """
+    v = np.asarray(y, np.float64)
+    if v.shape != (LABEL_LENGTH,):
+        raise ValueError(f"a label vector has {LABEL_LENGTH} entries {LABEL_FIELDS}, got shape {v.shape}")
+    if not np.isfinite(v).all():
+        raise ValueError("the label contains NaN or infinite values")
+    if v[0] < threshold:
+        return "background", None
+    return CLASS_NAMES[int(np.argmax(v[5:]))], tuple(float(t) for t in v[1:5])
+
+
+def encode_scenes(objects: Sequence[Sequence[SceneObject]]) -> np.ndarray:
+    """``(N, 8)`` label vectors of a batch of scenes (their first, largest object; zeros for background)."""
+    return np.stack([encode_label(objs[0] if objs else None) for objs in objects]).astype(np.float32)
+
+
+def slide_loss(y_true, y_pred):
+    """The slide's loss, per image: the sum of squared errors over all 8 entries if ``y1 = 1``,
+    only ``(ŷ1 − y1)²`` if ``y1 = 0`` (the other seven are "don't care")."""
+    from keras import ops
+
+    se = ops.square(y_pred - y_true)
+    present = y_true[:, 0] > 0.5
+    return ops.where(present, ops.sum(se, axis=-1), se[:, 0])
+
+
+def practical_loss(y_true, y_pred, eps: float = 1e-7):
+    """What is used in practice, per image: logistic loss for ``p_d``; if an object is present, add the
+    softmax cross-entropy of the classes and the squared error of the box."""
+    from keras import ops
+
+    p, box, cls = y_pred[:, 0], y_pred[:, 1:5], y_pred[:, 5:]
+    t_p, t_box, t_cls = y_true[:, 0], y_true[:, 1:5], y_true[:, 5:]
+    p = ops.clip(p, eps, 1 - eps)
+    bce = -(t_p * ops.log(p) + (1 - t_p) * ops.log(1 - p))
+    ce = -ops.sum(t_cls * ops.log(ops.clip(cls, eps, 1.0)), axis=-1)
+    se = ops.sum(ops.square(box - t_box), axis=-1)
+    return bce + t_p * (ce + se)
+
+
+# ------------------------------------------------------------------------------------------
+# The localizer: classification with localization on the course convnet's conv base
+# ------------------------------------------------------------------------------------------
+
+def _localizer_path():
+    from .paths import DATA_DIR
+
+    return DATA_DIR / "models" / "localizer.keras"
+
+
+def build_localizer(classifier, trainable_base: bool = True):
+    """A network whose output is the slide's label ``[p_d, bx, by, bh, bw, c1, c2, c3]``.
+
+    The convolution blocks are the course convnet's (``block1_conv1`` ... ``block4_conv1``, with their
+    weights); the head keeps *where* things are (no spatial averaging): a 1x1 convolution, flatten,
+    a dense layer, then ``p_d`` (sigmoid), the box (sigmoid: fractions in [0, 1]) and the classes
+    (softmax), concatenated into one 8-vector named ``label``.
+    """
+    import keras
+    from keras import layers
+
+    base = keras.Model(classifier.input, classifier.get_layer("block4_conv1").output, name="conv_base")
+    base.trainable = trainable_base
+    inputs = keras.Input(classifier.input.shape[1:], name="image")
+    x = base(inputs)
+    x = layers.Conv2D(32, 1, activation="relu", name="loc_reduce")(x)
+    x = layers.Flatten(name="loc_flatten")(x)
+    x = layers.Dense(128, activation="relu", name="loc_dense")(x)
+    p = layers.Dense(1, activation="sigmoid", name="p_d")(x)
+    box = layers.Dense(4, activation="sigmoid", name="box")(x)
+    cls = layers.Dense(3, activation="softmax", name="classes")(x)
+    return keras.Model(inputs, layers.Concatenate(name="label")([p, box, cls]), name="localizer")
+
+
+def load_localizer(path=None):
+    """The shipped localizer (Keras safe mode); says how to make it when the file is missing."""
+    import keras
+    from pathlib import Path
+
+    p = Path(path) if path is not None else _localizer_path()
+    if not p.is_file():
+        raise FileNotFoundError(f"no localizer at {p}: it ships in data/models/; retrain it with `make model`")
+    return keras.saving.load_model(p, safe_mode=True, compile=False)
+
+
+def evaluate_localizer(model, scenes, batch_size: int = 256) -> dict:
+    """Presence accuracy (all scenes), class accuracy and mean IoU (scenes with an object) of a localizer."""
+    from .course_model import preprocess
+
+    pred = np.asarray(model.predict(preprocess(scenes.images), batch_size=batch_size, verbose=0))
+    has = scenes.has_object()
+    presence = float(((pred[:, 0] >= 0.5) == has).mean())
+    cls_ok = pred[has, 5:].argmax(axis=1) == scenes.labels[has]
+    ious = iou(pred[has, 1:5], scenes.boxes[has])
+    return {"presence_accuracy": presence, "class_accuracy": float(cls_ok.mean()),
+            "mean_iou": float(np.mean(ious)), "predictions": pred, "ious": ious}
+
+
+def main(argv=None) -> int:
+    """``make model`` (second step): train the localizer on the shipped classifier's conv base."""
+    import argparse
+    import os
+    import time
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from .course_model import TEST_SEED, TRAIN_SEED, VALIDATION_SEED, load_course_model, preprocess
+    from .scenes import generate_scenes
+
+    ap = argparse.ArgumentParser(description="Train the localizer (classification with localization).")
+    ap.add_argument("--train", type=int, default=30000)
+    ap.add_argument("--epochs", type=int, default=12)
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    keras.utils.set_random_seed(0)
+    tr = generate_scenes(args.train, TRAIN_SEED)
+    va = generate_scenes(2000, VALIDATION_SEED)
+    model = build_localizer(load_course_model())
+    steps = args.epochs * -(-args.train // 64)
+    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.05)),
+                  loss=practical_loss)
+    model.fit(preprocess(tr.images), encode_scenes(tr.objects), validation_data=(preprocess(va.images),
+              encode_scenes(va.objects)), epochs=args.epochs, batch_size=64, verbose=1)
+    result = evaluate_localizer(model, generate_scenes(2000, TEST_SEED))
+    out = _localizer_path()
+    shipped = build_localizer(load_course_model())   # an uncompiled copy: no optimizer state in the file
+    shipped.set_weights(model.get_weights())
+    shipped.save(out)
+    print(f"presence {result['presence_accuracy']:.4f}, class {result['class_accuracy']:.4f}, "
+          f"mean IoU {result['mean_iou']:.4f} on 2000 held-out scenes; saved {out.name} "
+          f"({out.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -14,7 +14,7 @@ def test_architecture_follows_the_lecture():
     model = cm.build_course_convnet()
     names = [layer.name for layer in model.layers]
     assert names[1:9] == ["block1_conv1", "block1_pool", "block2_conv1", "block2_pool",
-                          "block3_conv1", "block3_pool", "block4_conv1", "block4_pool"]
+                          "block3_conv1", "block3_pool", "block4_conv1", "global_pool"]
     assert names[-2:] == ["logits", "predictions"]
     assert model.get_layer("logits").get_config()["activation"] == "linear"
     assert model.output.shape == (None, 4)

@@ -59,3 +59,57 @@ def test_iou_hand_made_cases_and_properties():
     assert np.all((iou(b1, b2) >= 0) & (iou(b1, b2) <= 1))
     with pytest.raises(ValueError, match="negative"):
         iou(a, (0.5, 0.5, -0.1, 0.2))
+
+
+def test_decode_reads_labels_and_predictions_back():
+    from helpers.localization import decode_label
+
+    assert decode_label(encode_label("motorcycle", (0.4, 0.6, 0.3, 0.2)))[0] == "motorcycle"
+    name, box = decode_label([0.9, 0.5, 0.5, 0.2, 0.3, 0.1, 0.7, 0.2])
+    assert name == "car" and box == pytest.approx((0.5, 0.5, 0.2, 0.3))
+    assert decode_label(encode_label(None)) == ("background", None)
+    with pytest.raises(ValueError, match="8 entries"):
+        decode_label([1, 0.5])
+
+
+def test_slide_loss_matches_hand_computed_values():
+    from helpers.localization import slide_loss
+
+    y = np.array([[1, 0.5, 0.5, 0.2, 0.3, 0, 1, 0], [0, 0, 0, 0, 0, 0, 0, 0]], np.float32)
+    p = np.array([[0.9, 0.4, 0.5, 0.2, 0.5, 0.1, 0.8, 0.1], [0.2, 0.9, 0.1, 0.7, 0.3, 0.6, 0.2, 0.2]], np.float32)
+    # object: 0.1² + 0.1² + 0 + 0 + 0.2² + 0.1² + 0.2² + 0.1² = 0.12 ; background: only 0.2² = 0.04
+    assert np.allclose(np.asarray(slide_loss(y, p)), [0.12, 0.04], atol=1e-6)
+    # the "?" entries of a background label have no effect, whatever the label or prediction holds there
+    y2, p2 = y.copy(), p.copy()
+    y2[1, 1:] = 0.77
+    p2[1, 1:] = 0.11
+    assert np.allclose(np.asarray(slide_loss(y2, p2))[1], 0.04, atol=1e-6)
+
+
+def test_practical_loss_ignores_box_and_class_without_an_object():
+    from helpers.localization import practical_loss
+
+    y = np.zeros((1, 8), np.float32)
+    a = np.array([[0.1, 0.9, 0.9, 0.9, 0.9, 0.3, 0.3, 0.4]], np.float32)
+    b = np.array([[0.1, 0.1, 0.2, 0.3, 0.4, 0.9, 0.05, 0.05]], np.float32)
+    assert np.allclose(np.asarray(practical_loss(y, a)), -np.log(0.9), atol=1e-5)
+    assert np.allclose(np.asarray(practical_loss(y, a)), np.asarray(practical_loss(y, b)), atol=1e-6)
+
+
+def test_localizer_outputs_a_label_vector():
+    from helpers.course_model import build_course_convnet
+    from helpers.localization import build_localizer
+
+    model = build_localizer(build_course_convnet(image_size=32))
+    out = np.asarray(model(np.random.default_rng(0).random((3, 32, 32, 3)).astype(np.float32)))
+    assert out.shape == (3, 8) and np.all((out >= 0) & (out <= 1))
+    assert np.allclose(out[:, 5:].sum(axis=1), 1, atol=1e-5)  # the classes are a softmax
+
+
+def test_shipped_localizer_finds_the_objects():
+    from helpers.course_model import TEST_SEED
+    from helpers.localization import evaluate_localizer, load_localizer
+
+    r = evaluate_localizer(load_localizer(), generate_scenes(400, TEST_SEED))
+    assert r["mean_iou"] >= 0.75 and r["class_accuracy"] >= 0.95 and r["presence_accuracy"] >= 0.95, \
+        {k: v for k, v in r.items() if k in ("mean_iou", "class_accuracy", "presence_accuracy")}
