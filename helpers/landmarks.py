@@ -1,0 +1,187 @@
+"""Landmarks: chosen points in a fixed order, their consistency under flips, and how to score them.
+
+Landmark ``k`` must mean the same point in every label. The pedestrian's joints are named from the
+person's own side ("right_shoulder" is *their* right), so a horizontal flip of the picture must also
+swap every left joint with its right partner -- or the labels stop meaning the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .scenes import LANDMARK_NAMES
+
+__all__ = ["landmark_index", "flip_pairs", "flip_horizontal", "encode_landmarks", "decode_landmarks",
+           "per_joint_error_px", "pck"]
+
+
+def landmark_index(class_name: str, names: Sequence[str]) -> list[int]:
+    """Positions of landmark ``names`` in the class's fixed order (clear error for unknown names)."""
+    if class_name not in LANDMARK_NAMES or not LANDMARK_NAMES[class_name]:
+        raise ValueError(f"no landmarks for {class_name!r}: use one of "
+                         + ", ".join(k for k, v in LANDMARK_NAMES.items() if v))
+    order = LANDMARK_NAMES[class_name]
+    unknown = [n for n in names if n not in order]
+    if unknown:
+        raise ValueError(f"unknown {class_name} landmark(s) {unknown}; the landmarks are: {', '.join(order)}")
+    return [order.index(n) for n in names]
+
+
+def flip_pairs(class_name: str = "pedestrian") -> list[tuple[int, int]]:
+    """Index pairs ``(left, right)`` that swap under a horizontal flip (none for vehicles: their
+    landmarks are named front/rear, which a flip does not change)."""
+    order = LANDMARK_NAMES[class_name]
+    return [(i, order.index("right_" + n[5:])) for i, n in enumerate(order) if n.startswith("left_")]
+
+
+def _check(points: np.ndarray, class_name: str) -> np.ndarray:
+    p = np.asarray(points, np.float64)
+    k = len(LANDMARK_NAMES.get(class_name, ()))
+    if p.ndim < 2 or p.shape[-2:] != (k, 2):
+        raise ValueError(f"a {class_name} has {k} landmarks as (x, y) pairs: expected shape (..., {k}, 2), "
+                         f"got {p.shape}")
+    if not np.isfinite(p).all() or p.min() < 0 or p.max() > 1:
+        raise ValueError("landmark coordinates are fractions of the image: every x and y must be in [0, 1]")
+    return p
+
+
+def flip_horizontal(images: np.ndarray, points: np.ndarray, class_name: str = "pedestrian"):
+    """Mirror images left-right and their landmarks with them, swapping left/right joints.
+
+    Parameters
+    ----------
+    images : (N, H, W, C) or (H, W, C)
+    points : (N, K, 2) or (K, 2) fractions ``(x, y)``
+    """
+    p = _check(points, class_name).copy()
+    p[..., 0] = 1.0 - p[..., 0]
+    for a, b in flip_pairs(class_name):
+        p[..., [a, b], :] = p[..., [b, a], :]
+    imgs = np.asarray(images)
+    return imgs[..., ::-1, :].copy(), p.astype(np.float32)
+
+
+def encode_landmarks(points: np.ndarray, class_name: str = "pedestrian") -> np.ndarray:
+    """``(N, K, 2)`` points -> ``(N, 2K)`` target vectors ``[l1x, l1y, l2x, l2y, ...]`` (the slides' order)."""
+    p = _check(points, class_name)
+    return p.reshape(*p.shape[:-2], -1).astype(np.float32)
+
+
+def decode_landmarks(vectors: np.ndarray, class_name: str = "pedestrian") -> np.ndarray:
+    """``(N, 2K)`` vectors -> ``(N, K, 2)`` points (clipped into the image)."""
+    v = np.asarray(vectors, np.float64)
+    k = len(LANDMARK_NAMES[class_name])
+    if v.shape[-1] != 2 * k:
+        raise ValueError(f"a {class_name} landmark vector has {2 * k} entries, got {v.shape[-1]}")
+    return np.clip(v.reshape(*v.shape[:-1], k, 2), 0, 1).astype(np.float32)
+
+
+def per_joint_error_px(pred: np.ndarray, true: np.ndarray, image_size: int = 64) -> np.ndarray:
+    """Mean distance in pixels between predicted and true landmarks, per landmark: ``(K,)``."""
+    d = np.linalg.norm((np.asarray(pred, np.float64) - np.asarray(true, np.float64)) * image_size, axis=-1)
+    return d.mean(axis=0)
+
+
+def pck(pred: np.ndarray, true: np.ndarray, boxes: np.ndarray, alpha: float = 0.1) -> float:
+    """Percentage of correct keypoints: share of predicted landmarks within ``alpha`` × the object's box size
+    (its larger side) of the truth."""
+    pred, true = np.asarray(pred, np.float64), np.asarray(true, np.float64)
+    size = np.maximum(np.asarray(boxes, np.float64)[:, 2], np.asarray(boxes, np.float64)[:, 3])
+    d = np.linalg.norm(pred - true, axis=-1)                       # (N, K) in image fractions
+    return float((d <= alpha * size[:, None]).mean())
+
+
+# ------------------------------------------------------------------------------------------
+# A landmark (pose) regressor on the course convnet's conv base
+# ------------------------------------------------------------------------------------------
+
+def _regressor_path():
+    from .paths import DATA_DIR
+
+    return DATA_DIR / "models" / "pose_regressor.keras"
+
+
+def build_pose_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedestrian"])):
+    """The course convnet's convolution blocks, then a head that outputs ``[l1x, l1y, l2x, l2y, ...]`` in [0, 1]."""
+    import keras
+    from keras import layers
+
+    base = keras.Model(classifier.input, classifier.get_layer("block4_conv1").output, name="conv_base")
+    inputs = keras.Input(classifier.input.shape[1:], name="image")
+    x = layers.Conv2D(64, 1, activation="relu", name="pose_reduce")(base(inputs))
+    x = layers.Flatten(name="pose_flatten")(x)
+    x = layers.Dense(256, activation="relu", name="pose_dense")(x)
+    out = layers.Dense(2 * n_landmarks, activation="sigmoid", name="landmarks")(x)
+    return keras.Model(inputs, out, name="pose_regressor")
+
+
+def load_pose_regressor(path=None):
+    """The shipped pose regressor (Keras safe mode); says how to make it when the file is missing."""
+    from pathlib import Path
+
+    import keras
+
+    p = Path(path) if path is not None else _regressor_path()
+    if not p.is_file():
+        raise FileNotFoundError(f"no pose regressor at {p}: it ships in data/models/; retrain it with `make model`")
+    return keras.saving.load_model(p, safe_mode=True, compile=False)
+
+
+def pedestrian_data(n: int, seed: int, flip: bool = False):
+    """Pedestrian scenes, their landmark targets ``(N, 28)`` and boxes; with ``flip``, mirrored copies added
+    (joints swapped, so every label keeps its meaning)."""
+    from .scenes import generate_scenes
+
+    s = generate_scenes(n, seed, classes=["pedestrian"])
+    pts, _ = s.landmarks("pedestrian")
+    images, boxes = s.images, s.boxes
+    if flip:
+        fi, fp = flip_horizontal(images, pts)
+        fb = boxes.copy()
+        fb[:, 0] = 1 - fb[:, 0]
+        images, pts, boxes = np.concatenate([images, fi]), np.concatenate([pts, fp]), np.concatenate([boxes, fb])
+    return images, encode_landmarks(pts), boxes
+
+
+def main(argv=None) -> int:
+    """``make model`` (third step): train the pose regressor on the shipped classifier's conv base."""
+    import argparse
+    import os
+    import time
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from .course_model import TEST_SEED, TRAIN_SEED, VALIDATION_SEED, load_course_model, preprocess
+
+    ap = argparse.ArgumentParser(description="Train the pose regressor (14 pedestrian joints).")
+    ap.add_argument("--train", type=int, default=15000)
+    ap.add_argument("--epochs", type=int, default=15)
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    keras.utils.set_random_seed(0)
+    x, y, _ = pedestrian_data(args.train, TRAIN_SEED, flip=True)
+    xv, yv, _ = pedestrian_data(1000, VALIDATION_SEED)
+    model = build_pose_regressor(load_course_model())
+    steps = args.epochs * -(-len(x) // 64)
+    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.05)),
+                  loss="mse")
+    model.fit(preprocess(x), y, validation_data=(preprocess(xv), yv), epochs=args.epochs, batch_size=64, verbose=1)
+    xt, yt, bt = pedestrian_data(1000, TEST_SEED)
+    pred = decode_landmarks(model.predict(preprocess(xt), verbose=0))
+    score = pck(pred, decode_landmarks(yt), bt)
+    out = _regressor_path()
+    shipped = build_pose_regressor(load_course_model())
+    shipped.set_weights(model.get_weights())
+    shipped.save(out)
+    print(f"PCK@0.1 {score:.4f} on 1000 held-out pedestrians; saved {out.name} "
+          f"({out.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

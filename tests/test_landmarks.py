@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from helpers import landmarks as lm
+from helpers.scenes import LANDMARK_NAMES, generate_scenes
+
+
+@pytest.fixture(scope="module")
+def people():
+    s = generate_scenes(40, seed=5, classes=["pedestrian"])
+    pts, present = s.landmarks("pedestrian")
+    assert present.all()
+    return s, pts
+
+
+def test_flip_swaps_left_and_right(people):
+    s, pts = people
+    images, flipped = lm.flip_horizontal(s.images, pts)
+    names = LANDMARK_NAMES["pedestrian"]
+    r, l = names.index("right_wrist"), names.index("left_wrist")
+    # the new right wrist is the old left wrist, mirrored
+    assert np.allclose(flipped[:, r, 0], 1 - pts[:, l, 0]) and np.allclose(flipped[:, r, 1], pts[:, l, 1])
+    # after the flip the person still faces us: their right shoulder is still on the image's left
+    rs, ls = names.index("right_shoulder"), names.index("left_shoulder")
+    assert np.all(flipped[:, rs, 0] < flipped[:, ls, 0])
+    # flipping twice gives back the original
+    again_imgs, again = lm.flip_horizontal(images, flipped)
+    assert np.array_equal(again_imgs, s.images) and np.allclose(again, pts, atol=1e-6)
+    assert np.array_equal(images[:, :, ::-1], s.images)
+    assert len(lm.flip_pairs()) == 6 and lm.flip_pairs("car") == []
+
+
+def test_encode_decode_round_trip(people):
+    _, pts = people
+    v = lm.encode_landmarks(pts)
+    assert v.shape == (40, 28) and np.allclose(v[:, :2], pts[:, 0])  # [l1x, l1y, ...]
+    assert np.allclose(lm.decode_landmarks(v), pts)
+
+
+def test_pck_and_error(people):
+    s, pts = people
+    assert lm.pck(pts, pts, s.boxes) == 1.0
+    shifted = pts.copy()
+    shifted[..., 0] += 0.5 * s.boxes[:, None, 2]  # half a body height away: never within 0.1
+    assert lm.pck(np.clip(shifted, 0, 1), pts, s.boxes) < 0.2
+    err = lm.per_joint_error_px(pts + np.array([3 / 64, 4 / 64]), pts)
+    assert err.shape == (14,) and np.allclose(err, 5.0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: lm.encode_landmarks(np.zeros((2, 13, 2))), "14 landmarks"),
+    (lambda: lm.encode_landmarks(np.full((1, 14, 2), 1.5)), r"in \[0, 1\]"),
+    (lambda: lm.landmark_index("pedestrian", ["left_ear"]), "unknown pedestrian landmark"),
+    (lambda: lm.landmark_index("background", ["x"]), "no landmarks"),
+    (lambda: lm.decode_landmarks(np.zeros((1, 27))), "28 entries"),
+])
+def test_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
