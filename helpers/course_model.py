@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # keras is imported lazily: importing helpers must stay cheap
 __all__ = [
     "IMAGE_SIZE", "TRAIN_SEED", "VALIDATION_SEED", "TEST_SEED", "MODEL_PATH",
     "preprocess", "build_course_convnet", "compile_for_training", "train",
-    "load_course_model", "evaluate", "confusion_matrix", "summary_table",
+    "load_course_model", "evaluate", "confusion_matrix", "summary_table", "fit_cosine", "save_uncompiled",
 ]
 
 #: Side of the square input image, in pixels.
@@ -155,6 +155,27 @@ def train(model: "keras.Model", train_scenes: StreetScenes, val_scenes: StreetSc
                      epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
 
 
+def fit_cosine(model: "keras.Model", x: np.ndarray, y: np.ndarray, validation: tuple | None, loss, *,
+               epochs: int, batch_size: int = 64, learning_rate: float = 1e-3, metrics=(), verbose: int = 1):
+    """Compile with Adam on a cosine-decaying learning rate and fit (the full training runs of ``make model``)."""
+    import keras
+
+    steps = epochs * -(-len(x) // batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=list(metrics))
+    return model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, shuffle=True,
+                     verbose=verbose)
+
+
+def save_uncompiled(trained: "keras.Model", build, path: Path) -> Path:
+    """Save a fresh ``build()`` copy holding ``trained``'s weights: no optimizer state in the shipped file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shipped = build()
+    shipped.set_weights(trained.get_weights())
+    shipped.save(path)
+    return path
+
+
 def load_course_model(path: str | os.PathLike | None = None) -> "keras.Model":
     """Load the shipped course convnet (Keras safe mode: no code is deserialised).
 
@@ -210,16 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     va = generate_scenes(args.val, VALIDATION_SEED)
     print(f"  done in {time.time() - t0:.1f} s", flush=True)
     keras.utils.set_random_seed(0)
-    steps = args.epochs * -(-args.train // 64)
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps, alpha=0.05)
-    model = compile_for_training(build_course_convnet(), learning_rate=schedule)
-    train(model, tr, va, epochs=args.epochs, batch_size=64, seed=0, verbose=1)  # progress bar
+    model = build_course_convnet()
+    fit_cosine(model, preprocess(tr.images), tr.labels, (preprocess(va.images), va.labels),
+               "sparse_categorical_crossentropy", epochs=args.epochs, metrics=["accuracy"])  # progress bar
     te = generate_scenes(args.test, TEST_SEED)
     acc, _ = evaluate(model, te)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    shipped = build_course_convnet()  # an uncompiled copy: no optimizer state in the file
-    shipped.set_weights(model.get_weights())
-    shipped.save(args.out)
+    save_uncompiled(model, build_course_convnet, args.out)
     size_mb = args.out.stat().st_size / 1e6
     print(f"test accuracy {acc:.4f} on {args.test} held-out scenes (seed {TEST_SEED}); "
           f"saved {args.out} ({size_mb:.1f} MB) in {(time.time() - t0) / 60:.1f} min")

@@ -154,7 +154,8 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from .course_model import TEST_SEED, TRAIN_SEED, VALIDATION_SEED, load_course_model, preprocess
+    from .course_model import (TEST_SEED, TRAIN_SEED, VALIDATION_SEED, fit_cosine, load_course_model, preprocess,
+                               save_uncompiled)
 
     ap = argparse.ArgumentParser(description="Train the pose regressor (14 pedestrian joints).")
     ap.add_argument("--train", type=int, default=15000)
@@ -165,17 +166,11 @@ def main(argv=None) -> int:
     x, y, _ = pedestrian_data(args.train, TRAIN_SEED, flip=True)
     xv, yv, _ = pedestrian_data(1000, VALIDATION_SEED)
     model = build_pose_regressor(load_course_model())
-    steps = args.epochs * -(-len(x) // 64)
-    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.05)),
-                  loss="mse")
-    model.fit(preprocess(x), y, validation_data=(preprocess(xv), yv), epochs=args.epochs, batch_size=64, verbose=1)
+    fit_cosine(model, preprocess(x), y, (preprocess(xv), yv), "mse", epochs=args.epochs)
     xt, yt, bt = pedestrian_data(1000, TEST_SEED)
     pred = decode_landmarks(model.predict(preprocess(xt), verbose=0))
     score = pck(pred, decode_landmarks(yt), bt)
-    out = _regressor_path()
-    shipped = build_pose_regressor(load_course_model())
-    shipped.set_weights(model.get_weights())
-    shipped.save(out)
+    out = save_uncompiled(model, lambda: build_pose_regressor(load_course_model()), _regressor_path())
     print(f"PCK@0.1 {score:.4f} on 1000 held-out pedestrians; saved {out.name} "
           f"({out.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
     return 0

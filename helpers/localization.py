@@ -217,7 +217,8 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from .course_model import TEST_SEED, TRAIN_SEED, VALIDATION_SEED, load_course_model, preprocess
+    from .course_model import (TEST_SEED, TRAIN_SEED, VALIDATION_SEED, fit_cosine, load_course_model, preprocess,
+                               save_uncompiled)
     from .scenes import generate_scenes
 
     ap = argparse.ArgumentParser(description="Train the localizer (classification with localization).")
@@ -229,16 +230,10 @@ def main(argv=None) -> int:
     tr = generate_scenes(args.train, TRAIN_SEED)
     va = generate_scenes(2000, VALIDATION_SEED)
     model = build_localizer(load_course_model())
-    steps = args.epochs * -(-args.train // 64)
-    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.05)),
-                  loss=practical_loss)
-    model.fit(preprocess(tr.images), encode_scenes(tr.objects), validation_data=(preprocess(va.images),
-              encode_scenes(va.objects)), epochs=args.epochs, batch_size=64, verbose=1)
+    fit_cosine(model, preprocess(tr.images), encode_scenes(tr.objects),
+               (preprocess(va.images), encode_scenes(va.objects)), practical_loss, epochs=args.epochs)
     result = evaluate_localizer(model, generate_scenes(2000, TEST_SEED))
-    out = _localizer_path()
-    shipped = build_localizer(load_course_model())   # an uncompiled copy: no optimizer state in the file
-    shipped.set_weights(model.get_weights())
-    shipped.save(out)
+    out = save_uncompiled(model, lambda: build_localizer(load_course_model()), _localizer_path())
     print(f"presence {result['presence_accuracy']:.4f}, class {result['class_accuracy']:.4f}, "
           f"mean IoU {result['mean_iou']:.4f} on 2000 held-out scenes; saved {out.name} "
           f"({out.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min")

@@ -44,9 +44,10 @@ def setup(seed: int = 0) -> None:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     with quiet_stderr():
         import keras
-        import tensorflow  # noqa: F401  (imported here, quietly, once)
+        import tensorflow  # imported here, quietly, once
     import matplotlib as mpl
 
+    tensorflow.get_logger().setLevel("ERROR")                 # e.g. no "tf.function retracing" notes
     keras.utils.set_random_seed(seed)
     keras.config.disable_interactive_logging()              # no progress bars in stored outputs
     mpl.rcParams.update({"figure.dpi": 80, "image.interpolation": "nearest",
