@@ -57,3 +57,29 @@ def test_pck_and_error(people):
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_pose_regressor_outputs_landmarks():
+    from helpers.course_model import build_course_convnet
+
+    model = lm.build_pose_regressor(build_course_convnet(image_size=32))
+    out = np.asarray(model(np.zeros((2, 32, 32, 3), np.float32)))
+    assert out.shape == (2, 28) and np.all((out >= 0) & (out <= 1))
+
+
+def test_shipped_pose_regressor_meets_pck():
+    from helpers.course_model import TEST_SEED, preprocess
+
+    model = lm.load_pose_regressor()
+    x, y, boxes = lm.pedestrian_data(300, TEST_SEED)
+    pred = lm.decode_landmarks(model.predict(preprocess(x), verbose=0))
+    assert lm.pck(pred, lm.decode_landmarks(y), boxes) >= 0.85
+
+
+def test_flipped_training_data_keeps_joint_meaning():
+    x, y, boxes = lm.pedestrian_data(10, 3, flip=True)
+    assert len(x) == 20
+    pts = lm.decode_landmarks(y)
+    names = LANDMARK_NAMES["pedestrian"]
+    assert np.all(pts[:, names.index("right_hip"), 0] < pts[:, names.index("left_hip"), 0])
+    assert np.allclose(boxes[10:, 0], 1 - boxes[:10, 0])
