@@ -25,8 +25,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00_course_data_and_model.ipynb
+lab: $(STAMP)   ## (as root, e.g. in a container, Jupyter needs --allow-root)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/00_course_data_and_model.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)

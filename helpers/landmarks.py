@@ -14,7 +14,8 @@ import numpy as np
 from .scenes import LANDMARK_NAMES
 
 __all__ = ["landmark_index", "flip_pairs", "flip_horizontal", "encode_landmarks", "decode_landmarks",
-           "per_joint_error_px", "pck"]
+           "per_joint_error_px", "pck", "build_pose_regressor", "load_pose_regressor", "pedestrian_data",
+           "build_heatmap_pose", "load_heatmap_pose"]
 
 
 def landmark_index(class_name: str, names: Sequence[str]) -> list[int]:
@@ -160,6 +161,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Train the pose regressor (14 pedestrian joints).")
     ap.add_argument("--train", type=int, default=15000)
     ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--heatmaps", action=argparse.BooleanOptionalAction, default=True,
+                    help="also train the heatmap keypoint model (going further)")
     args = ap.parse_args(argv)
     t0 = time.time()
     keras.utils.set_random_seed(0)
@@ -171,8 +174,17 @@ def main(argv=None) -> int:
     pred = decode_landmarks(model.predict(preprocess(xt), verbose=0))
     score = pck(pred, decode_landmarks(yt), bt)
     out = save_uncompiled(model, lambda: build_pose_regressor(load_course_model()), _regressor_path())
-    print(f"PCK@0.1 {score:.4f} on 1000 held-out pedestrians; saved {out.name} "
+    print(f"regression: PCK@0.1 {score:.4f} on 1000 held-out pedestrians; saved {out.name} "
           f"({out.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
+    if args.heatmaps:
+        keras.utils.set_random_seed(0)
+        model = build_heatmap_pose(load_course_model())
+        fit_cosine(model, preprocess(x), y, (preprocess(xv), yv), "mse", epochs=args.epochs)
+        pred = decode_landmarks(model.predict(preprocess(xt), verbose=0))
+        score = pck(pred, decode_landmarks(yt), bt)
+        out = save_uncompiled(model, lambda: build_heatmap_pose(load_course_model()), _heatmap_path())
+        print(f"heatmaps: PCK@0.1 {score:.4f}; saved {out.name} ({out.stat().st_size / 1e6:.1f} MB) "
+              f"in {(time.time() - t0) / 60:.1f} min")
     return 0
 
 
@@ -180,3 +192,51 @@ if __name__ == "__main__":
     import sys
 
     sys.exit(main())
+
+
+# ------------------------------------------------------------------------------------------
+# Going further: heatmap keypoints (one map per joint, read off by a soft-argmax)
+# ------------------------------------------------------------------------------------------
+
+def _heatmap_path():
+    from .paths import DATA_DIR
+
+    return DATA_DIR / "models" / "pose_heatmaps.keras"
+
+
+def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedestrian"])):
+    """One heatmap per joint on a 16x16 grid (from ``block3_conv1``), turned into coordinates by a soft-argmax.
+
+    The soft-argmax is built from standard layers only (so the model loads in safe mode): a softmax over
+    the positions of each map, then a fixed, non-trainable dense layer whose weights are the positions'
+    ``(x, y)`` centres -- the expected position under each map. Output: ``[l1x, l1y, ...]`` like the regressor.
+    """
+    import keras
+    from keras import layers
+
+    base = keras.Model(classifier.input, classifier.get_layer("block3_conv1").output, name="conv_base")
+    inputs = keras.Input(classifier.input.shape[1:], name="image")
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="kp_conv1")(base(inputs))
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="kp_conv2")(x)
+    maps = layers.Conv2D(n_landmarks, 1, name="heatmaps")(x)                   # (16, 16, K) logits
+    h, w = int(maps.shape[1]), int(maps.shape[2])
+    flat = layers.Permute((2, 1), name="per_joint")(layers.Reshape((h * w, n_landmarks))(maps))  # (K, h*w)
+    probs = layers.Softmax(axis=-1, name="where")(flat)
+    grid = layers.Dense(2, use_bias=False, trainable=False, name="expected_xy")
+    coords = grid(probs)                                                      # (K, 2)
+    ys, xs = np.meshgrid((np.arange(h) + 0.5) / h, (np.arange(w) + 0.5) / w, indexing="ij")
+    grid.set_weights([np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)])
+    out = layers.Flatten(name="landmarks")(coords)
+    return keras.Model(inputs, out, name="pose_heatmaps")
+
+
+def load_heatmap_pose(path=None):
+    """The shipped heatmap keypoint model (Keras safe mode)."""
+    from pathlib import Path
+
+    import keras
+
+    p = Path(path) if path is not None else _heatmap_path()
+    if not p.is_file():
+        raise FileNotFoundError(f"no heatmap pose model at {p}: it ships in data/models/; retrain with `make model`")
+    return keras.saving.load_model(p, safe_mode=True, compile=False)

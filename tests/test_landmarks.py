@@ -83,3 +83,14 @@ def test_flipped_training_data_keeps_joint_meaning():
     names = LANDMARK_NAMES["pedestrian"]
     assert np.all(pts[:, names.index("right_hip"), 0] < pts[:, names.index("left_hip"), 0])
     assert np.allclose(boxes[10:, 0], 1 - boxes[:10, 0])
+
+
+def test_heatmap_model_reads_joints_off_its_maps(tmp_path):
+    from helpers.course_model import build_course_convnet
+
+    model = lm.build_heatmap_pose(build_course_convnet())
+    out = np.asarray(model(np.zeros((1, 64, 64, 3), np.float32)))
+    assert out.shape == (1, 28) and np.allclose(out, 0.5, atol=1e-5)  # flat maps: the expected position is the centre
+    assert not model.get_layer("expected_xy").trainable
+    model.save(tmp_path / "hm.keras")  # standard layers only: loads in safe mode
+    assert np.allclose(np.asarray(lm.load_heatmap_pose(tmp_path / "hm.keras")(np.zeros((1, 64, 64, 3)))), out)
