@@ -94,3 +94,11 @@ def test_heatmap_model_reads_joints_off_its_maps(tmp_path):
     assert not model.get_layer("expected_xy").trainable
     model.save(tmp_path / "hm.keras")  # standard layers only: loads in safe mode
     assert np.allclose(np.asarray(lm.load_heatmap_pose(tmp_path / "hm.keras")(np.zeros((1, 64, 64, 3)))), out)
+
+
+def test_shipped_heatmap_model_beats_the_bar_too():
+    from helpers.course_model import TEST_SEED, preprocess
+
+    x, y, boxes = lm.pedestrian_data(300, TEST_SEED)
+    pred = lm.decode_landmarks(lm.load_heatmap_pose().predict(preprocess(x), verbose=0))
+    assert lm.pck(pred, lm.decode_landmarks(y), boxes) >= 0.85
