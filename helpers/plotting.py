@@ -21,8 +21,8 @@ CLASS_COLORS = {"pedestrian": "#00e5ff", "car": "#ffea00", "motorcycle": "#ff408
 
 def draw_scene(ax, image: np.ndarray, objects: Sequence[SceneObject] = (), *, boxes: bool = True,
                landmarks: bool = True, skeleton: bool = True, title: str | None = None,
-               box_color: str | None = None, linestyle: str = "-"):
-    """Show one image with its objects' boxes, landmarks and skeleton on ``ax``.
+               box_color: str | None = None, linestyle: str = "-", names: bool = False):
+    """Show one image with its objects' boxes (with their class names if ``names``), landmarks and skeleton.
 
     Coordinates are fractions of the image (the slides' convention); pixel ``i`` covers
     ``[i - 0.5, i + 0.5]`` in Matplotlib's image coordinates.
@@ -38,6 +38,9 @@ def draw_scene(ax, image: np.ndarray, objects: Sequence[SceneObject] = (), *, bo
             x0, y0, x1, y1 = o.corners()
             ax.add_patch(_rectangle((x0 * w - 0.5, y0 * h - 0.5), (x1 - x0) * w, (y1 - y0) * h,
                                     color, linestyle))
+            if names:
+                ax.text(x0 * w - 0.5, y0 * h - 1, o.class_name, color="black", fontsize=7, va="bottom",
+                        bbox=dict(facecolor=color, lw=0, pad=1))
         if landmarks and len(o.landmarks):
             px, py = o.landmarks[:, 0] * w - 0.5, o.landmarks[:, 1] * h - 0.5
             if skeleton:

@@ -31,3 +31,11 @@ def test_plot_helpers_check_their_input():
     with pytest.raises(ValueError, match="has no"):
         plot_history({"loss": [1.0]}, metrics=("accuracy",))
     plt.close("all")
+
+
+def test_boxes_can_carry_their_class_names():
+    s = generate_scenes(6, seed=3, n_objects=(2, 2))
+    fig, ax = plt.subplots()
+    draw_scene(ax, s.images[0], s.objects[0], names=True)
+    assert sorted(t.get_text() for t in ax.texts) == sorted(o.class_name for o in s.objects[0])
+    plt.close(fig)
