@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # keras is imported lazily: importing helpers must stay cheap
 __all__ = [
     "IMAGE_SIZE", "TRAIN_SEED", "VALIDATION_SEED", "TEST_SEED", "MODEL_PATH",
     "preprocess", "build_course_convnet", "compile_for_training", "train",
-    "load_course_model", "evaluate", "confusion_matrix", "summary_table", "fit_cosine", "save_uncompiled",
+    "load_course_model", "evaluate", "confusion_matrix", "summary_table", "fit_cosine", "save_uncompiled", "load_shipped",
 ]
 
 #: Side of the square input image, in pixels.
@@ -176,21 +176,26 @@ def save_uncompiled(trained: "keras.Model", build, path: Path) -> Path:
     return path
 
 
-def load_course_model(path: str | os.PathLike | None = None) -> "keras.Model":
-    """Load the shipped course convnet (Keras safe mode: no code is deserialised).
+def load_shipped(path: str | os.PathLike, what: str = "model") -> "keras.Model":
+    """Load a shipped ``.keras`` file in Keras safe mode (no code is deserialised), uncompiled.
 
     Raises
     ------
     FileNotFoundError
-        With the command that creates the file, when it is missing.
+        Saying how to get the file back, when it is missing.
     """
     import keras
 
-    p = Path(path) if path is not None else MODEL_PATH
+    p = Path(path)
     if not p.is_file():
-        raise FileNotFoundError(f"no model file at {p}: the course ships it in data/models/; "
+        raise FileNotFoundError(f"no {what} at {p}: the course ships it in data/models/; "
                                 "restore it with `git checkout data/models` or retrain it with `make model`")
     return keras.saving.load_model(p, safe_mode=True, compile=False)
+
+
+def load_course_model(path: str | os.PathLike | None = None) -> "keras.Model":
+    """Load the shipped course convnet (Keras safe mode: no code is deserialised)."""
+    return load_shipped(path if path is not None else MODEL_PATH, "course convnet")
 
 
 def evaluate(model: "keras.Model", scenes: StreetScenes, batch_size: int = 256) -> tuple[float, np.ndarray]:

@@ -163,7 +163,7 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
     shape = [d for d in extractor.inputs[0].shape[1:]]
     if shape[0] is None or shape[1] is None:
         if size is None:
-            raise ValueError(f"the model takes images of any size: pass size=... (e.g. 128)")
+            raise ValueError("the model takes images of any size: pass size=... (e.g. 128)")
         shape[0] = shape[1] = int(size)
     x0 = start_images(idx, shape, seed, noise)
 

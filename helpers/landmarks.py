@@ -120,14 +120,9 @@ def build_pose_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pede
 
 def load_pose_regressor(path=None):
     """The shipped pose regressor (Keras safe mode); says how to make it when the file is missing."""
-    from pathlib import Path
+    from .course_model import load_shipped
 
-    import keras
-
-    p = Path(path) if path is not None else _regressor_path()
-    if not p.is_file():
-        raise FileNotFoundError(f"no pose regressor at {p}: it ships in data/models/; retrain it with `make model`")
-    return keras.saving.load_model(p, safe_mode=True, compile=False)
+    return load_shipped(path if path is not None else _regressor_path(), "pose regressor")
 
 
 def pedestrian_data(n: int, seed: int, flip: bool = False):
@@ -232,11 +227,6 @@ def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedest
 
 def load_heatmap_pose(path=None):
     """The shipped heatmap keypoint model (Keras safe mode)."""
-    from pathlib import Path
+    from .course_model import load_shipped
 
-    import keras
-
-    p = Path(path) if path is not None else _heatmap_path()
-    if not p.is_file():
-        raise FileNotFoundError(f"no heatmap pose model at {p}: it ships in data/models/; retrain with `make model`")
-    return keras.saving.load_model(p, safe_mode=True, compile=False)
+    return load_shipped(path if path is not None else _heatmap_path(), "heatmap pose model")

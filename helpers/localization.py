@@ -186,13 +186,9 @@ def build_localizer(classifier, trainable_base: bool = True):
 
 def load_localizer(path=None):
     """The shipped localizer (Keras safe mode); says how to make it when the file is missing."""
-    import keras
-    from pathlib import Path
+    from .course_model import load_shipped
 
-    p = Path(path) if path is not None else _localizer_path()
-    if not p.is_file():
-        raise FileNotFoundError(f"no localizer at {p}: it ships in data/models/; retrain it with `make model`")
-    return keras.saving.load_model(p, safe_mode=True, compile=False)
+    return load_shipped(path if path is not None else _localizer_path(), "localizer")
 
 
 def evaluate_localizer(model, scenes, batch_size: int = 256) -> dict:
