@@ -784,6 +784,39 @@ def _render_range(args) -> tuple[np.ndarray, list[list[SceneObject]]]:
     return imgs, objs
 
 
+def _render_into(args) -> list[list[SceneObject]]:
+    """Worker: draw scenes straight into a shared-memory batch (no image bytes travel back)."""
+    from multiprocessing import shared_memory
+
+    name, total, first, (seed, start, stop, size, n_objects, class_ids) = args
+    shm = shared_memory.SharedMemory(name=name)
+    try:
+        out = np.ndarray((total, size, size, 3), np.uint8, buffer=shm.buf)
+        objs = []
+        for k, i in enumerate(range(start, stop)):
+            out[first + k], o = _render_one(seed, i, size, n_objects, class_ids)
+            objs.append(o)
+        del out
+        return objs
+    finally:
+        shm.close()
+
+
+def _render_parallel(chunks, n: int, size: int, workers: int, base: int):
+    from multiprocessing import shared_memory
+
+    shm = shared_memory.SharedMemory(create=True, size=max(1, n * size * size * 3))
+    try:
+        jobs = [(shm.name, n, c[1] - base, c) for c in chunks]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            objs = [o for part in pool.map(_render_into, jobs) for o in part]
+        images = np.ndarray((n, size, size, 3), np.uint8, buffer=shm.buf).copy()
+        return images, objs
+    finally:
+        shm.close()
+        shm.unlink()
+
+
 def generate_scenes(
     n: int,
     seed: int = 0,
@@ -846,14 +879,14 @@ def generate_scenes(
 
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if n >= 4000 else 1
-    chunks = [(seed, a, min(a + 1000, start + n), size, (lo, hi), cids) for a in range(start, start + n, 1000)]
+    chunks = [(seed, a, min(a + 500, start + n), size, (lo, hi), cids) for a in range(start, start + n, 500)]
+    parts = None
     if workers > 1 and len(chunks) > 1:
         try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                parts = list(pool.map(_render_range, chunks))
-        except (OSError, RuntimeError):  # no process pool here (e.g. some sandboxes): draw in-process
-            parts = [_render_range(c) for c in chunks]
-    else:
+            parts = [_render_parallel(chunks, n, size, workers, start)]
+        except (OSError, RuntimeError):  # no process pool or shared memory here: draw in-process
+            parts = None
+    if parts is None:
         parts = [_render_range(c) for c in chunks]
     images = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, size, size, 3), np.uint8)
     objects = [o for p in parts for o in p[1]]
