@@ -18,7 +18,7 @@ from .layers import select_layers, tap_model
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["FilterPatterns", "filter_patterns", "start_images", "deprocess", "spectral_complexity",
+__all__ = ["FilterPatterns", "filter_patterns", "start_images", "deprocess",
            "explained_by_edges_and_colours",
            "conv_layer"]
 
@@ -70,7 +70,7 @@ def conv_layer(model: "keras.Model", layer: str, input_shape: Sequence[int] | No
     import keras
 
     chosen = select_layers(model, layer, input_shape=input_shape)[0]
-    if not isinstance(chosen, keras.layers.Conv2D):  # includes DepthwiseConv2D? no: that is a sibling class
+    if not isinstance(chosen, keras.layers.Conv2D):
         kind = type(chosen).__name__
         convs = [lyr.name for lyr in select_layers(model, None, input_shape=input_shape)
                  if isinstance(lyr, keras.layers.Conv2D)]
@@ -152,7 +152,7 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
         raise ValueError(f"steps must be >= 0 and step_size > 0, got {steps} and {step_size}")
     target = conv_layer(model, layer, input_shape)
     extractor = tap_model(model, [target], input_shape=input_shape, include_output=False)
-    n_filters = int(target.output.shape[-1]) if hasattr(target, "output") else int(target.filters)
+    n_filters = int(target.filters)
     idx = np.arange(n_filters) if filters is None else np.asarray(list(filters), np.int64)
     if idx.ndim != 1 or idx.size == 0:
         raise ValueError("filters must be a non-empty list or range of filter indices")
@@ -212,25 +212,6 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
     inputs = np.concatenate(xs)
     history = np.concatenate(hist, axis=1)
     return FilterPatterns(target.name, idx, deprocess(inputs), inputs, history)
-
-
-def spectral_complexity(images: np.ndarray) -> np.ndarray:
-    """How much fine, varied structure each pattern has: its power-weighted mean spatial frequency.
-
-    For each image (grey levels, mean removed): the 2-D power spectrum; the result is the average
-    radial frequency (cycles per pixel, 0..~0.7) weighted by power. A smooth blob or a single broad
-    edge scores low; fine repeated texture scores high.
-    """
-    x = np.asarray(images, np.float64)
-    if x.ndim != 4:
-        raise ValueError(f"expected a batch of images (N, H, W, C), got {x.shape}")
-    g = x.mean(axis=-1)
-    g = g - g.mean(axis=(1, 2), keepdims=True)
-    p = np.abs(np.fft.fft2(g)) ** 2
-    fy, fx = np.meshgrid(np.fft.fftfreq(g.shape[1]), np.fft.fftfreq(g.shape[2]), indexing="ij")
-    r = np.sqrt(fx ** 2 + fy ** 2)
-    total = p.sum(axis=(1, 2))
-    return np.where(total > 0, (p * r).sum(axis=(1, 2)) / np.maximum(total, 1e-30), 0.0)
 
 
 def explained_by_edges_and_colours(activation: np.ndarray, images: np.ndarray, l2: float = 1e-3) -> np.ndarray:

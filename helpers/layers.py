@@ -79,8 +79,7 @@ def output_rank(layer) -> int | None:
 
 def spatial_layers(model: "keras.Model") -> list:
     """The layers whose output is a spatial map ``(batch, H, W, C)`` (convolutions, poolings, ...)."""
-    return [layer for layer in all_layers(model) if output_rank(layer) == 4
-            and type(layer).__name__ not in ("InputLayer",)]
+    return [layer for layer in all_layers(model) if output_rank(layer) == 4]
 
 
 def select_layers(model: "keras.Model", select=None, *, input_shape: Sequence[int] | None = None) -> list:
