@@ -1,18 +1,20 @@
 # The course's commands. Each one installs what it needs into .venv on first use.
-#   make lab    open the course in JupyterLab        make test   run every test (what CI runs)
-#   make run    execute all notebooks -> build/      make model  retrain the shipped convnet
+#   make lab      open the course in JupyterLab (slides: RISE)   make test    run every test (what CI runs)
+#   make student  your own copies in student/ (make lab STUDENT=1) make slides  offline decks -> build/slides/
+#   make run      execute all notebooks -> build/                make model   retrain the shipped models
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TOOLS  := $(VENV)/.installed-tools
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help install lab test run model manifest execute clean imagenet
+.PHONY: help install lab test run model manifest execute clean imagenet slides student
 
 help:
-	@sed -n '2,4p' Makefile
+	@sed -n '2,5p' Makefile
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else \
@@ -23,17 +25,31 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 	@echo "installed the course into $(VENV)"
 
+# The course's own tools (slide decks, browser test): only the commands that need them install them.
+$(TOOLS): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[tools]'
+	@touch $@
+
 install: $(STAMP)
 
 lab: $(STAMP)   ## (as root, e.g. in a container, Jupyter needs --allow-root)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/00_course_data_and_model.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) \
+	  $(if $(STUDENT),student,notebooks)/00_course_data_and_model.ipynb
 
-test: $(STAMP)
+student: $(STAMP)   ## clean copies without outputs or solutions; never overwrites one you have
+	$(BIN)/python -m helpers.student $(NB)
+
+slides: $(TOOLS)   ## self-contained reveal.js decks, open offline (make slides NB=03 for one)
+	$(BIN)/python -m helpers.slides $(NB)
+
+test: $(TOOLS)
 	$(BIN)/python -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)
 
-run: $(STAMP)
+run: $(TOOLS)
 	$(BIN)/python -m helpers.run_notebooks
 	$(BIN)/python benchmarks/filters_speed.py
+	$(BIN)/python -m helpers.slides
+	$(BIN)/python -m pytest -q tests/test_teaching.py tests/test_browser.py   # teaching.* figures
 
 execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before committing them)
 	$(BIN)/python -m helpers.run_notebooks --inplace $(NB)

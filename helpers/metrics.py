@@ -61,6 +61,6 @@ def record(metrics: Mapping[str, Any] | str, value: Any = None, *,
     data = load(p)
     data.update(clean)
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix(".json.tmp")
+    tmp = p.with_suffix(f".{os.getpid()}.json.tmp")   # parallel test workers never share a temporary file
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     tmp.replace(p)

@@ -39,9 +39,10 @@ def conda_requirements() -> dict[str, set[str]]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     out: dict[str, set[str]] = {}
     for dep in env["dependencies"]:
-        if isinstance(dep, str) and dep != "pip":
-            name, spec = _split(dep)
-            out.setdefault(name, set()).add(spec)
+        for item in dep.get("pip", []) if isinstance(dep, dict) else [dep]:
+            if item not in ("pip", "-e ."):   # conda packages, and those its pip section takes from PyPI
+                name, spec = _split(item)
+                out.setdefault(name, set()).add(spec)
     return out
 
 
@@ -53,7 +54,8 @@ def test_same_packages_and_bounds():
 
 
 def test_required_packages_are_there():
-    assert {"jupyterlab", "keras", "tensorflow", "matplotlib", "ipywidgets", "nbval"} <= set(pip_requirements())
+    assert {"jupyterlab", "jupyterlab-rise", "keras", "tensorflow", "matplotlib", "ipywidgets", "nbval"} \
+        <= set(pip_requirements())
     assert pip_requirements()["keras"] == {">=3.5,<4"}
 
 
@@ -73,7 +75,8 @@ def test_constraints_pin_versions_inside_the_bounds():
             n, v = line.split("==")
             pins[n.lower().replace("_", "-")] = Version(v)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    for req in map(Requirement, project["dependencies"]):
+    extras = [r for group in project.get("optional-dependencies", {}).values() for r in group]
+    for req in map(Requirement, project["dependencies"] + extras):
         name = req.name.lower().replace("_", "-")
         if name in pins:
             assert req.specifier.contains(pins[name]), f"constraints.txt pins {name}=={pins[name]} outside {req}"

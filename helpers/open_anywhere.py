@@ -1,0 +1,137 @@
+"""Open the course anywhere: "Open in Colab" and Binder badges, and the Colab set-up cell.
+
+The repository's public address is written once, in ``pyproject.toml`` (``[project.urls] Repository``);
+the badges in README.md and in every notebook's first cell, and the Colab cell, are made from it.
+``python -m helpers.open_anywhere`` rewrites them all (after the repository moves: change the address in
+``pyproject.toml`` first); a test checks they agree.
+
+The Colab cell is the first code cell of every notebook. In Colab it fetches the course (the notebooks
+need ``helpers/`` and ``data/``), installs only packages Colab lacks, and turns on Colab's widget manager;
+anywhere else it does nothing and prints nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from .paths import ROOT
+
+__all__ = ["repository_url", "badges", "with_badges", "strip_badges", "colab_cell_source", "apply", "main"]
+
+#: Marks the badge line in markdown, so it can be found and replaced.
+_BADGE_LINE = re.compile(r"^\[!\[Open in Colab\].*\n?", re.M)
+#: Where the README's badges open the course.
+README_NOTEBOOK = "notebooks/00_course_data_and_model.ipynb"
+#: Marks the Colab cell (its first line).
+COLAB_CELL_MARK = "# Colab only:"
+
+
+def repository_url(pyproject: Path | None = None) -> str:
+    """The course's public GitHub address, from ``pyproject.toml``."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    data = tomllib.loads((pyproject or ROOT / "pyproject.toml").read_text())
+    url = data["project"]["urls"]["Repository"].rstrip("/")
+    if not re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url):
+        raise ValueError(f"[project.urls] Repository must be https://github.com/OWNER/NAME, got {url!r}")
+    return url
+
+
+def _slug(url: str) -> str:
+    return url.removeprefix("https://github.com/")
+
+
+def badges(path: str, url: str | None = None, branch: str = "main") -> str:
+    """One markdown line with the "Open in Colab" and Binder badges for the notebook at ``path`` (from the
+    repository's top, e.g. ``notebooks/01_intermediate_activations.ipynb``)."""
+    slug = _slug(url or repository_url())
+    colab_target = f"https://colab.research.google.com/github/{slug}/blob/{branch}/{path}"
+    binder = f"https://mybinder.org/v2/gh/{slug}/{branch}?labpath=" + quote(path, safe="")
+    return (f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_target}) "
+            f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder})")
+
+
+def strip_badges(markdown: str) -> str:
+    """The markdown without its badge line (offline slide decks must not load the badge images)."""
+    return _BADGE_LINE.sub("", markdown).lstrip("\n")
+
+
+def with_badges(markdown: str, path: str, url: str | None = None) -> str:
+    """``markdown`` with the current badge line first (an older one is replaced)."""
+    return badges(path, url) + "\n\n" + strip_badges(markdown)
+
+
+def colab_cell_source(url: str | None = None) -> str:
+    """The source of the Colab set-up cell: does its work only when ``google.colab`` is loaded."""
+    url = url or repository_url()
+    name = _slug(url).split("/")[1]
+    return f'''{COLAB_CELL_MARK} fetch the course and install what Colab lacks. Anywhere else this cell does nothing.
+import sys
+if "google.colab" in sys.modules:
+    import importlib.metadata, importlib.util, os, subprocess
+    course = "/content/{name}"
+    if not os.path.isdir(course):
+        subprocess.run(["git", "clone", "--depth", "1", "{url}", course], check=True)
+    wanted = {{"keras": "keras>=3.5,<4", "ipywidgets": "ipywidgets>=8.1,<9", "matplotlib": "matplotlib>=3.8"}}
+    missing = [spec for module, spec in wanted.items() if importlib.util.find_spec(module) is None]
+    if importlib.util.find_spec("keras") and not importlib.metadata.version("keras").startswith("3."):
+        missing.append(wanted["keras"])
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
+    sys.path.insert(0, course)
+    os.chdir(course + "/notebooks")
+    from google.colab import output
+    output.enable_custom_widget_manager()'''
+
+
+def apply(nb, path: str, url: str | None = None) -> None:
+    """Put the badges into ``nb``'s first (markdown) cell and make its first code cell the Colab cell."""
+    import nbformat
+
+    url = url or repository_url()
+    first = nb.cells[0]
+    if first.cell_type != "markdown":
+        raise ValueError(f"{path}: the first cell should be the notebook's title (markdown)")
+    first.source = with_badges(first.source, path, url)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    source = colab_cell_source(url)
+    if code and nb.cells[code[0]].source.startswith(COLAB_CELL_MARK):
+        nb.cells[code[0]].source = source
+    else:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["slideshow"] = {"slide_type": "skip"}
+        nb.cells.insert(1, cell)
+
+
+def _readme_with_badges(text: str, url: str) -> str:
+    title, _, rest = text.partition("\n")
+    return title + "\n\n" + badges(README_NOTEBOOK, url) + "\n\n" + strip_badges(rest.lstrip("\n"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Rewrite the Colab/Binder badges and the Colab cell everywhere.")
+    ap.parse_args(argv)
+    import nbformat
+
+    from .run_notebooks import notebooks
+
+    url = repository_url()
+    readme = ROOT / "README.md"
+    readme.write_text(_readme_with_badges(readme.read_text(), url))
+    for p in notebooks():
+        nb = nbformat.read(p, as_version=4)
+        apply(nb, p.relative_to(ROOT).as_posix(), url)
+        nbformat.write(nb, p)
+        print(f"badges and Colab cell: {p.name}")
+    print(f"repository: {url} (from pyproject.toml)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Students' own copies of the notebooks: ``make student``.
+
+Writes each notebook into ``student/`` (git-ignored, so ``git pull`` never touches a student's work) without
+outputs and without the exercises' solutions. A copy that already exists is never overwritten: it is kept,
+and the command says so (delete or rename it to get a fresh one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .paths import ROOT
+from .slides import SOLUTION_TAG
+
+__all__ = ["STUDENT_DIR", "student_version", "write_copies", "main"]
+
+#: Where students' copies go (listed in .gitignore).
+STUDENT_DIR = ROOT / "student"
+
+
+def student_version(nb):
+    """A clean copy of ``nb``: no outputs, no execution counts, no solution cells, no widget state."""
+    import copy
+
+    clean = copy.deepcopy(nb)
+    clean.metadata.pop("widgets", None)
+    clean.cells = [c for c in clean.cells if SOLUTION_TAG not in c.metadata.get("tags", [])]
+    for cell in clean.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return clean
+
+
+def write_copies(sources: list[Path], folder: Path = STUDENT_DIR) -> tuple[list[Path], list[Path]]:
+    """Write students' copies of ``sources`` into ``folder``; returns ``(written, kept)``: copies that
+    already existed are kept untouched."""
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written, kept = [], []
+    for src in sources:
+        dest = folder / src.name
+        if dest.exists():
+            kept.append(dest)
+            continue
+        nbformat.write(student_version(nbformat.read(src, as_version=4)), dest)
+        written.append(dest)
+    return written, kept
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("only", nargs="*", help="only notebooks whose name starts with these (e.g. 03)")
+    args = ap.parse_args(argv)
+    from .run_notebooks import notebooks
+
+    written, kept = write_copies(notebooks(args.only))
+    for p in written:
+        print(f"wrote {p.relative_to(ROOT)}")
+    for p in kept:
+        print(f"kept  {p.relative_to(ROOT)}: it is already there, and may hold your work "
+              "(delete or rename it for a fresh copy)")
+    print(f"open them with: make lab STUDENT=1  (or jupyter lab {STUDENT_DIR.relative_to(ROOT)}/)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""A real browser, as a student would use the course: JupyterLab from this environment on a free loopback
+port, opened in headless Chromium; open a notebook, Run All Cells, and check that no cell shows an error and
+that the ipywidgets explorer rendered. Saves a screenshot in build/browser/ and records
+``teaching.browser_test_seconds``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from browser_support import browser  # noqa: F401  (fixture)
+from helpers import metrics
+from helpers.paths import BUILD_DIR, ROOT
+
+#: The notebook the browser runs: the fastest with an ipywidgets explorer.
+NOTEBOOK = "03_class_activation_heatmaps.ipynb"
+TOKEN = "course-browser-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab serving a copy of the notebook (the browser's edits never touch the course's files)."""
+    if shutil.which("chromium") is None and not os.environ.get("COURSE_CHROMIUM"):
+        pytest.skip("no Chromium on this machine: browser test skipped (install Debian's `chromium`)")
+    root = tmp_path_factory.mktemp("lab")
+    logs = tmp_path_factory.mktemp("lab-log")
+    shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
+    settings = root / ".settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".config"), JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(root / ".settings"), JUPYTERLAB_WORKSPACES_DIR=str(root / ".workspaces"))
+    port = _free_port()
+    log = open(logs / "lab.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+                             "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={TOKEN}",
+                             f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+                             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"JupyterLab did not start: {(logs / 'lab.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+_KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle'; }"""
+_ALL_RUN = """() => { const w = window.jupyterapp.shell.currentWidget;
+  const cells = [...w.content.model.cells];
+  return w.sessionContext.session.kernel.status === 'idle'
+    && cells.filter(c => c.type === 'code' && c.sharedModel.getSource().trim())
+            .every(c => c.executionCount !== null)
+    && ![...document.querySelectorAll('.jp-InputArea-prompt')].some(e => e.textContent.includes('*')); }"""
+_ERRORS = """() => { const cells = [...window.jupyterapp.shell.currentWidget.content.model.cells];
+  const out = [];
+  cells.forEach((c, i) => { if (c.type !== 'code') return;
+    for (let j = 0; j < c.outputs.length; j++) {
+      const o = c.outputs.get(j).toJSON();
+      if (o.output_type === 'error') out.push(`cell ${i}: ${o.ename}: ${o.evalue}`); } });
+  return out; }"""
+
+
+def test_notebook_runs_in_jupyterlab_with_widgets(browser, lab):  # noqa: F811
+    t0 = time.perf_counter()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{lab}/lab/tree/{NOTEBOOK}?token={TOKEN}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+    page.wait_for_function(_KERNEL_IDLE, timeout=90_000)
+
+    rise = page.evaluate("() => window.jupyterapp.commands.listCommands().filter(c => c.startsWith('RISE:'))")
+    assert rise, "jupyterlab-rise is not loaded: an instructor could not present the notebook as slides"
+
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")           # as a student would: Run > Run All Cells
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    page.wait_for_timeout(1000)
+    page.wait_for_function(_ALL_RUN, timeout=300_000, polling=500)
+    seconds = time.perf_counter() - t0
+
+    errors = page.evaluate(_ERRORS)
+    shown = page.locator(".jp-OutputArea-output:has-text('Traceback')").count()
+    widget = page.locator(".jp-OutputArea-output .widget-dropdown select, .jp-OutputArea-output .widget-slider")
+    widgets = widget.count()
+    if widgets:
+        widget.first.scroll_into_view_if_needed()
+    (BUILD_DIR / "browser").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(BUILD_DIR / "browser" / f"{NOTEBOOK.removesuffix('.ipynb')}.png"))
+    page.close()
+
+    assert errors == [] and shown == 0, f"cells show errors in the browser: {errors or shown}"
+    assert widgets >= 2, "the ipywidgets explorer did not render (no dropdown or slider in the outputs)"
+    metrics.record("teaching.browser_test_seconds", round(seconds, 1))

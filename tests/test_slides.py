@@ -1,0 +1,109 @@
+"""Slides: every cell carries slide metadata by the course's rules, and `make slides` decks open offline.
+
+The decks are opened in headless Chromium with every request watched: anything fetched from outside the deck's
+own file (a CDN, a web font, a badge image) fails the test. Records ``teaching.slides_offline``.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from browser_support import browser  # noqa: F401  (fixture)
+from helpers import metrics, slides
+from helpers.paths import BUILD_DIR, ROOT
+from helpers.run_notebooks import notebooks
+
+NOTEBOOKS = notebooks()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_cell_has_slide_metadata(path):
+    nb = nbformat.read(path, as_version=4)
+    types = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+    assert None not in types, f"cells without slide metadata: {[i for i, t in enumerate(types) if t is None]}"
+    assert set(types) <= {"slide", "subslide", "fragment", "-", "skip", "notes"}, set(types)
+    assert types[0] == "slide", "the title opens the deck"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            assert types[i] == "slide", f"cell {i}: a section of the lecture starts a new slide"
+        if slides.SOLUTION_TAG in cell.metadata.get("tags", []):
+            assert types[i] == "skip", f"cell {i}: solutions are not shown on slides"
+    assert sum(t == "slide" for t in types) >= 5, "a deck should follow the lecture's slides, section by section"
+
+
+def test_slide_rules():
+    md = nbformat.v4.new_markdown_cell
+    code = nbformat.v4.new_code_cell
+    figures = [code("plt.show()"), code("plt.show()")]
+    for fig in figures:
+        fig.outputs = [nbformat.v4.new_output("display_data", {"image/png": "iVBOR"})]
+    solution = code("x = 1")
+    solution.metadata["tags"] = [slides.SOLUTION_TAG]
+    nb = nbformat.v4.new_notebook(cells=[md("# Title"), code("# Colab only: ..."), code("setup()"),
+                                         md("## 1 · A section"), *figures, md("More words."),
+                                         md("### A detail"), solution])
+    slides.assign_slide_types(nb)
+    assert [c.metadata["slideshow"]["slide_type"] for c in nb.cells] == \
+        ["slide", "skip", "-", "slide", "-", "subslide", "subslide", "subslide", "skip"]
+    assert slides.assign_slide_types(nb) == 0, "assigning twice changes nothing"
+
+
+def test_external_references_finds_what_a_browser_would_fetch():
+    page = ('<link rel="stylesheet" href="https://cdn.example/reveal.css"><img src="data:image/png;base64,AAA">'
+            '<a href="https://example.org/">a link is not fetched</a><style>@import url(fonts/a.css);</style>'
+            '<script>var s = "url(${x})"; import("https://cdn.example/m.js");</script>')
+    assert slides.external_references(page) == ["fonts/a.css", "https://cdn.example/m.js",
+                                                 "https://cdn.example/reveal.css"]
+
+
+@pytest.fixture(scope="module")
+def decks():
+    """Every notebook as a deck in build/slides/ (what `make slides` writes)."""
+    try:
+        slides.reveal_dir()
+    except RuntimeError as exc:
+        pytest.skip(f"{exc}: deck tests skipped")
+    return [slides.export_deck(p, slides.SLIDES_DIR) for p in NOTEBOOKS]
+
+
+def test_decks_are_self_contained_files(decks):
+    for deck in decks:
+        html = deck.read_text()
+        assert slides.external_references(html) == [], deck.name
+        assert "Reveal.initialize" in html and "Open in Colab" not in html
+    assert all("@title Solution" not in d.read_text() for d in decks), "solutions must not be on the slides"
+
+
+def test_decks_open_offline_in_a_browser(decks, browser):  # noqa: F811
+    outside = {}
+    for deck in decks:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(deck.as_uri())
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
+        total = page.evaluate("() => Reveal.getTotalSlides()")
+        assert total >= 8, f"{deck.name}: only {total} slides"
+        page.evaluate("() => Reveal.slide(1)")            # the first section, after the title
+        page.wait_for_timeout(200)
+        if deck.name.startswith("03"):
+            page.screenshot(path=str(BUILD_DIR / "slides" / "03_first_section.png"))
+        bad = [u for u in requests if u != deck.as_uri() and not u.startswith(("data:", "blob:", "about:"))]
+        if bad:
+            outside[deck.name] = bad[:5]
+        page.close()
+    metrics.record("teaching.slides_offline", int(not outside))
+    assert not outside, f"decks fetched files from outside themselves: {outside}"
+
+
+def test_reveal_js_is_found_or_the_error_says_how_to_get_it(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(RuntimeError, match="make slides"):
+        slides.reveal_dir()
+
+
+def test_makefile_has_the_slides_target():
+    assert "slides: $(TOOLS)" in (ROOT / "Makefile").read_text()

@@ -1,0 +1,195 @@
+"""Teaching experience: exercises in every notebook, students' copies, and opening anywhere (Colab/Binder).
+
+Records ``teaching.exercises`` (the number of exercises across the notebooks).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+
+import nbformat
+import pytest
+
+from helpers import metrics, open_anywhere, student
+from helpers.paths import ROOT
+from helpers.run_notebooks import notebooks
+from helpers.slides import SOLUTION_TAG
+
+NOTEBOOKS = notebooks()
+
+
+def _exercises(nb) -> list[tuple]:
+    """``(heading, stub, solution)`` cells of each exercise: a '### Exercise' heading, the code cell a
+    student fills in, and the solution cell after it."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and cell.source.startswith("### Exercise"):
+            found.append((cell, nb.cells[i + 1], nb.cells[i + 2]))
+    return found
+
+
+def _text(cell) -> str:
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_notebook_ends_with_two_to_four_checked_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    exercises = _exercises(nb)
+    assert 2 <= len(exercises) <= 4, f"{len(exercises)} exercises"
+    first = nb.cells.index(exercises[0][0])
+    assert nb.cells[first - 1].source.startswith("## Exercises"), "the exercises come together, at the end"
+    for heading, stub, solution in exercises:
+        assert "..." in stub.source and "exercises.check_" in stub.source, heading.source
+        assert "✘ Not yet" in _text(stub), f"{heading.source[:40]}: the blank exercise should say 'not yet'"
+        assert SOLUTION_TAG in solution.metadata.get("tags", []), heading.source
+        assert solution.metadata.get("jupyter", {}).get("source_hidden") is True, "solutions start collapsed"
+        assert solution.metadata.get("cellView") == "form", "in Colab too"
+        assert "✔ Right" in _text(solution), f"{heading.source[:40]}: the solution must pass its own check"
+
+
+def test_exercise_count_is_recorded():
+    count = sum(len(_exercises(nbformat.read(p, as_version=4))) for p in NOTEBOOKS)
+    assert count >= 2 * len(NOTEBOOKS)
+    metrics.record("teaching.exercises", count)
+
+
+# ------------------------------------------------------------------------------------------
+# students' own copies
+# ------------------------------------------------------------------------------------------
+
+def test_student_copies_have_no_outputs_and_no_solutions(tmp_path):
+    written, kept = student.write_copies(NOTEBOOKS, tmp_path)
+    assert len(written) == len(NOTEBOOKS) and kept == []
+    for copy in written:
+        nb = nbformat.read(copy, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.outputs == [] and c.execution_count is None for c in code)
+        assert not any(SOLUTION_TAG in c.metadata.get("tags", []) for c in nb.cells)
+        assert "widgets" not in nb.metadata
+        assert _exercises_without_solutions(nb) >= 2, "the exercises themselves stay"
+
+
+def _exercises_without_solutions(nb) -> int:
+    return sum(c.cell_type == "markdown" and c.source.startswith("### Exercise") for c in nb.cells)
+
+
+def test_student_copies_are_never_overwritten(tmp_path):
+    student.write_copies(NOTEBOOKS[:1], tmp_path)
+    mine = tmp_path / NOTEBOOKS[0].name
+    mine.write_text(mine.read_text().replace("# your code", "# my own answer"))
+    edited = mine.read_text()
+    written, kept = student.write_copies(NOTEBOOKS[:2], tmp_path)
+    assert kept == [mine] and [p.name for p in written] == [NOTEBOOKS[1].name]
+    assert mine.read_text() == edited
+
+
+def test_make_student_says_what_it_kept(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(student, "ROOT", tmp_path)
+    monkeypatch.setattr(student, "STUDENT_DIR", tmp_path / "student")
+    monkeypatch.setattr(student, "write_copies",
+                        lambda sources: ([tmp_path / "student" / "a.ipynb"], [tmp_path / "student" / "b.ipynb"]))
+    assert student.main(["00"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote student/a.ipynb" in out and "kept  student/b.ipynb" in out and "fresh copy" in out
+
+
+def test_student_folder_is_git_ignored():
+    assert "student/" in (ROOT / ".gitignore").read_text().split()
+
+
+# ------------------------------------------------------------------------------------------
+# open anywhere: badges and the Colab cell
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_cells_carry_badges_and_the_colab_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    rel = path.relative_to(ROOT).as_posix()
+    assert nb.cells[0].source.startswith(open_anywhere.badges(rel)), "badges for this very notebook"
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert first_code.source == open_anywhere.colab_cell_source()
+    assert first_code.outputs == [], "outside Colab the cell prints nothing"
+
+
+def test_readme_badges_open_the_first_notebook():
+    assert open_anywhere.badges(open_anywhere.README_NOTEBOOK) in (ROOT / "README.md").read_text()
+
+
+def test_badges_point_at_the_repository():
+    line = open_anywhere.badges("notebooks/x.ipynb", "https://github.com/someone/course")
+    assert "colab.research.google.com/github/someone/course/blob/main/notebooks/x.ipynb" in line
+    assert "mybinder.org/v2/gh/someone/course/main?labpath=notebooks%2Fx.ipynb" in line
+    assert open_anywhere.strip_badges(line + "\n\n# Title") == "# Title"
+    with pytest.raises(ValueError, match="OWNER/NAME"):
+        open_anywhere.repository_url(_pyproject_with("https://gitlab.com/a/b"))
+
+
+def _pyproject_with(url):
+    import tempfile
+    from pathlib import Path
+
+    p = Path(tempfile.mkdtemp()) / "pyproject.toml"
+    p.write_text(f'[project]\nname = "x"\n[project.urls]\nRepository = "{url}"\n')
+    return p
+
+
+def _run_colab_cell(monkeypatch, in_colab: bool, present=("keras", "ipywidgets", "matplotlib"), isdir=False):
+    calls, moved, widgets = [], [], []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    monkeypatch.setattr(os, "chdir", lambda d: moved.append(d))
+    monkeypatch.setattr(os.path, "isdir", lambda d: isdir)
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: real(name, *a) if name in present else None)
+    if in_colab:
+        colab = types.ModuleType("google.colab")
+        colab.output = types.SimpleNamespace(enable_custom_widget_manager=lambda: widgets.append(True))
+        monkeypatch.setitem(sys.modules, "google.colab", colab)
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    saved_path = list(sys.path)
+    try:
+        exec(open_anywhere.colab_cell_source(), {})
+    finally:
+        sys.path[:] = saved_path
+    return calls, moved, widgets
+
+
+def test_colab_cell_does_nothing_elsewhere(monkeypatch, capsys):
+    calls, moved, widgets = _run_colab_cell(monkeypatch, in_colab=False)
+    assert calls == [] and moved == [] and widgets == [] and capsys.readouterr().out == ""
+
+
+def test_colab_cell_fetches_the_course_and_installs_only_what_is_missing(monkeypatch):
+    url = open_anywhere.repository_url()
+    calls, moved, widgets = _run_colab_cell(monkeypatch, in_colab=True)
+    assert calls[0][:4] == ["git", "clone", "--depth", "1"] and calls[0][4] == url
+    assert len(calls) == 1, "Colab already has everything: nothing to pip-install"
+    assert moved and moved[0].endswith("/notebooks") and widgets == [True]
+
+    calls, _, _ = _run_colab_cell(monkeypatch, in_colab=True, present=("keras", "matplotlib"), isdir=True)
+    assert len(calls) == 1 and calls[0][-1] == "ipywidgets>=8.1,<9", "already cloned; installs just ipywidgets"
+
+
+def test_colab_cell_replaces_an_old_keras(monkeypatch):
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "2.15.0")
+    calls, _, _ = _run_colab_cell(monkeypatch, in_colab=True, isdir=True)
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", "keras>=3.5,<4"]]
+
+
+def test_environment_file_works_for_binder():
+    """Binder (repo2docker) builds environment.yml at the top; with `-e .` it copies the repository first."""
+    import yaml
+
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip and any(p.startswith("jupyterlab-rise") for p in pip)
+    assert not (ROOT / "binder").exists(), "a binder/ folder would hide the top-level environment.yml"
