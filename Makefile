@@ -48,8 +48,7 @@ test: $(TOOLS)
 run: $(TOOLS)
 	$(BIN)/python -m helpers.run_notebooks
 	$(BIN)/python benchmarks/filters_speed.py
-	$(BIN)/python -m helpers.slides
-	$(BIN)/python -m pytest -q tests/test_teaching.py tests/test_browser.py   # teaching.* figures
+	$(BIN)/python -m pytest -q tests/test_teaching.py tests/test_slides.py tests/test_browser.py  # teaching.*, decks
 
 execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before committing them)
 	$(BIN)/python -m helpers.run_notebooks --inplace $(NB)

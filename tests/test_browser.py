@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from browser_support import browser  # noqa: F401  (fixture)
+from browser_support import browser, chromium_path  # noqa: F401  (fixture)
 from helpers import metrics
 from helpers.paths import BUILD_DIR, ROOT
 
@@ -34,7 +34,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab serving a copy of the notebook (the browser's edits never touch the course's files)."""
-    if shutil.which("chromium") is None and not os.environ.get("COURSE_CHROMIUM"):
+    if chromium_path() is None:
         pytest.skip("no Chromium on this machine: browser test skipped (install Debian's `chromium`)")
     root = tmp_path_factory.mktemp("lab")
     logs = tmp_path_factory.mktemp("lab-log")
@@ -113,8 +113,32 @@ def test_notebook_runs_in_jupyterlab_with_widgets(browser, lab):  # noqa: F811
         widget.first.scroll_into_view_if_needed()
     (BUILD_DIR / "browser").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(BUILD_DIR / "browser" / f"{NOTEBOOK.removesuffix('.ipynb')}.png"))
+
+    # Present live: jupyterlab-rise renders the same notebook as slides (Alt+R), the Colab cell skipped.
+    page.evaluate("() => window.jupyterapp.commands.execute('RISE:preview')")
+    deck = None
+    for _ in range(120):
+        deck = next((f for f in page.frames if "/rise/" in f.url), None)
+        if deck is not None and deck.evaluate("() => document.querySelectorAll('.reveal .slides section').length"):
+            break
+        page.wait_for_timeout(500)
+    sections = deck.evaluate("() => document.querySelectorAll('.reveal .slides section').length") if deck else 0
+    colab_on_slides = deck.evaluate("() => document.body.innerText.includes('Colab only')") if deck else None
+    page.screenshot(path=str(BUILD_DIR / "browser" / "03_rise_slides.png"))
     page.close()
 
+    assert sections >= 10, f"jupyterlab-rise did not render the notebook as slides ({sections} sections)"
+    assert colab_on_slides is False, "the Colab cell should be skipped on the slides"
     assert errors == [] and shown == 0, f"cells show errors in the browser: {errors or shown}"
     assert widgets >= 2, "the ipywidgets explorer did not render (no dropdown or slider in the outputs)"
     metrics.record("teaching.browser_test_seconds", round(seconds, 1))
+
+
+def test_without_a_browser_the_test_is_skipped_and_says_why(monkeypatch):
+    import browser_support
+
+    monkeypatch.delenv("COURSE_CHROMIUM", raising=False)
+    monkeypatch.setattr(browser_support.shutil, "which", lambda name: None)
+    assert browser_support.chromium_path() is None
+    with pytest.raises(pytest.skip.Exception, match="no Chromium"):
+        browser_support.launch_chromium()
