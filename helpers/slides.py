@@ -19,6 +19,7 @@ import re
 import sys
 from pathlib import Path
 
+from .open_anywhere import COLAB_CELL_MARK, strip_badges
 from .paths import BUILD_DIR
 
 __all__ = ["SLIDES_DIR", "SOLUTION_TAG", "slide_type_for", "assign_slide_types", "reveal_dir", "export_deck",
@@ -29,7 +30,6 @@ SLIDES_DIR = BUILD_DIR / "slides"
 #: Cells with this tag hold an exercise's solution: hidden in the notebook, skipped in slides,
 #: removed from students' copies.
 SOLUTION_TAG = "solution"
-_COLAB_MARK = "# Colab only:"
 
 
 def _has_figure(cell) -> bool:
@@ -42,12 +42,12 @@ def slide_type_for(cell, previous=None) -> str:
         return "skip"
     source = cell.source.lstrip()
     if cell.cell_type == "code":
-        if source.startswith(_COLAB_MARK):
+        if source.startswith(COLAB_CELL_MARK):
             return "skip"
         if previous is not None and previous.cell_type == "code" and _has_figure(previous) and _has_figure(cell):
             return "subslide"
         return "-"
-    if previous is None or re.match(r"#{1,2} ", source) or re.match(r"\[!\[Open in Colab\]", source):
+    if previous is None or re.match(r"#{1,2} ", source):
         return "slide"
     return "subslide"
 
@@ -101,8 +101,6 @@ _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 def _strip_unrenderable(nb) -> None:
     """Remove what a static deck cannot show or must not load: badge lines (images on the web), widget
     state (the widgets need a kernel; their text fallback stays), and skipped cells."""
-    from .open_anywhere import strip_badges
-
     nb.metadata.pop("widgets", None)
     keep = []
     for cell in nb.cells:
