@@ -21,13 +21,13 @@ $(STAMP): pyproject.toml constraints.txt
 	  f"this course needs Python 3.10 to 3.13 (TensorFlow has no wheels for {v[0]}.{v[1]}); run e.g. make PYTHON=python3.12 $(MAKECMDGOALS)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[backend]'
 	@touch $@
 	@echo "installed the course into $(VENV)"
 
 # The course's own tools (slide decks, browser test): only the commands that need them install them.
 $(TOOLS): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[tools]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[backend,tools]'
 	@touch $@
 
 install: $(STAMP)

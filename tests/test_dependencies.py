@@ -27,7 +27,7 @@ def _split(req: str) -> tuple[str, str]:
 def pip_requirements() -> dict[str, set[str]]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     out: dict[str, set[str]] = {}
-    for req in project["dependencies"]:
+    for req in project["dependencies"] + project["optional-dependencies"]["backend"]:
         name, spec = _split(req)
         if name not in PIP_ONLY:
             out.setdefault(name, set()).add(spec)
@@ -57,6 +57,13 @@ def test_required_packages_are_there():
     assert {"jupyterlab", "jupyterlab-rise", "keras", "tensorflow", "matplotlib", "ipywidgets", "nbval"} \
         <= set(pip_requirements())
     assert pip_requirements()["keras"] == {">=3.5,<4"}
+
+
+def test_pip_install_in_conda_adds_no_second_tensorflow():
+    """environment.yml's `-e .` installs the base dependencies only: TensorFlow comes from conda-forge."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not any(_split(r)[0] == "tensorflow" for r in project["dependencies"])
+    assert "backend" in (ROOT / "Makefile").read_text().split("$(STAMP):")[1].split("\n\n")[0]
 
 
 def test_environment_installs_the_helpers():

@@ -77,6 +77,37 @@ def _exercises_without_solutions(nb) -> int:
     return sum(c.cell_type == "markdown" and c.source.startswith("### Exercise") for c in nb.cells)
 
 
+def _names(source: str, ctx) -> set[str]:
+    import ast
+
+    tree = ast.parse("\n".join(l for l in source.splitlines() if not l.lstrip().startswith(("%", "!"))))
+    found = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ctx)}
+    if ctx is ast.Store:
+        found |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        found |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                  if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_nothing_after_a_solution_needs_it(path):
+    """Students' copies have no solutions: no later cell may use a name that only a solution defines."""
+    import ast
+    import builtins
+
+    defined = set(dir(builtins))
+    only_in_solutions: set[str] = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        if SOLUTION_TAG in cell.metadata.get("tags", []):
+            only_in_solutions |= _names(cell.source, ast.Store) - defined
+            continue
+        used = _names(cell.source, ast.Load) - _names(cell.source, ast.Store) - defined
+        assert not used & only_in_solutions, f"uses {used & only_in_solutions}, defined only in a solution"
+        defined |= _names(cell.source, ast.Store)
+
+
 def test_student_copies_are_never_overwritten(tmp_path):
     student.write_copies(NOTEBOOKS[:1], tmp_path)
     mine = tmp_path / NOTEBOOKS[0].name
