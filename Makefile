@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 .PHONY: help install lab test run model manifest execute clean imagenet slides student
 
 help:
-	@sed -n '2,5p' Makefile
+	@sed -n '2,4p' Makefile
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else \
@@ -32,7 +32,8 @@ $(TOOLS): $(STAMP)
 
 install: $(STAMP)
 
-lab: $(STAMP)   ## (as root, e.g. in a container, Jupyter needs --allow-root)
+lab: $(STAMP)   ## (as root, e.g. in a container, Jupyter needs --allow-root); STUDENT=1: your copies in student/
+	$(if $(STUDENT),$(BIN)/python -m helpers.student,)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) \
 	  $(if $(STUDENT),student,notebooks)/00_course_data_and_model.ipynb
 

@@ -6,6 +6,8 @@ own file (a CDN, a web font, a badge image) fails the test. Records ``teaching.s
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 
@@ -30,6 +32,10 @@ def test_every_cell_has_slide_metadata(path):
         if slides.SOLUTION_TAG in cell.metadata.get("tags", []):
             assert types[i] == "skip", f"cell {i}: solutions are not shown on slides"
     assert sum(t == "slide" for t in types) >= 5, "a deck should follow the lecture's slides, section by section"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            inner = [line for line in cell.source.splitlines()[1:] if re.match(r"#{1,3} ", line)]
+            assert not inner, f"cell {i}: start a new cell at the heading {inner[0]!r} so it gets its own slide"
 
 
 def test_slide_rules():
