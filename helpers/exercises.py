@@ -118,8 +118,9 @@ def check_box_corners(answer: Any, box: Sequence[float], size: int = 64, tol: fl
     tol : float
         Allowed error in pixels (reading numbers off a printout rounds them).
     """
-    if (f := _unanswered(answer, "four numbers (x0, y0, x1, y1)",
-                         "(bx, by) is the centre: the left edge is bx - bw/2, in pixels times the image size.")) is not None:
+    f = _unanswered(answer, "four numbers (x0, y0, x1, y1)",
+                    "(bx, by) is the centre: the left edge is bx - bw/2, in pixels times the image size.")
+    if f is not None:
         return f
     a = _as_array(answer, (4,), "four numbers (x0, y0, x1, y1)")
     if isinstance(a, Feedback):
@@ -153,8 +154,9 @@ def check_class_accuracy(answer: Any, confusion: np.ndarray, tol: float = 1e-3) 
     confusion : (C, C) array
         Counts, rows the true class, columns the predicted one.
     """
-    if (f := _unanswered(answer, "one accuracy per class",
-                         "rows are the true class: right / all of that class = diagonal / row sum.")) is not None:
+    f = _unanswered(answer, "one accuracy per class",
+                    "rows are the true class: right / all of that class = diagonal / row sum.")
+    if f is not None:
         return f
     cm = np.asarray(confusion, np.float64)
     a = _as_array(answer, (cm.shape[0],), f"{cm.shape[0]} accuracies, one per class")
@@ -180,7 +182,8 @@ def check_class_accuracy(answer: Any, confusion: np.ndarray, tol: float = 1e-3) 
 def check_scale(fn: Callable[[np.ndarray], Any]) -> Feedback:
     """Exercise 01.1: ``fn(images)`` turns uint8 images (0-255) into what the model was trained on:
     float32 in [0, 1] (pixels divided by 255), same shape."""
-    if (f := _unanswered(fn, "your function's name", "images.astype('float32') / 255")) is not None:
+    f = _unanswered(fn, "your function's name", "images.astype('float32') / 255")
+    if f is not None:
         return f
     images = np.random.default_rng(0).integers(0, 256, size=(2, 5, 5, 3), dtype=np.uint8)
     images[0, 0, 0] = (0, 255, 128)
@@ -224,8 +227,9 @@ def check_best_channel(answer: Any, tuning: np.ndarray, names: Sequence[str], fe
     """
     if feature not in names:
         raise ValueError(f"unknown feature {feature!r}; the maps are: {', '.join(names)}")
-    if (f := _unanswered(answer, "a channel number",
-                         f"look down the '{feature}' column of the tuning map for the reddest square.")) is not None:
+    f = _unanswered(answer, "a channel number",
+                    f"look down the '{feature}' column of the tuning map for the reddest square.")
+    if f is not None:
         return f
     t = np.asarray(tuning, np.float64)
     column = t[:, list(names).index(feature)]
@@ -251,7 +255,8 @@ def check_best_channel(answer: Any, tuning: np.ndarray, names: Sequence[str], fe
 def check_rms_normalize(fn: Callable[[np.ndarray], Any]) -> Feedback:
     """Exercise 02.1: ``fn(grads)`` divides a gradient by its root-mean-square plus 1e-5 (the slides'
     normalisation trick); an all-zero gradient must stay zero, not become NaN."""
-    if (f := _unanswered(fn, "your function's name", "grads / (sqrt(mean(grads ** 2)) + 1e-5)")) is not None:
+    f = _unanswered(fn, "your function's name", "grads / (sqrt(mean(grads ** 2)) + 1e-5)")
+    if f is not None:
         return f
     g = np.random.default_rng(1).normal(0, 0.05, size=(1, 6, 6, 3)).astype(np.float32)
     out, f = _call(fn, g.copy())
@@ -284,7 +289,8 @@ def check_rms_normalize(fn: Callable[[np.ndarray], Any]) -> Feedback:
 
 def check_dead_filters(answer: Any, dead: np.ndarray) -> Feedback:
     """Exercise 02.2: the indices of the dead filters (``FilterPatterns.dead``) of one layer."""
-    if (f := _unanswered(answer, "a list of filter numbers", "np.flatnonzero(result.dead)")) is not None:
+    f = _unanswered(answer, "a list of filter numbers", "np.flatnonzero(result.dead)")
+    if f is not None:
         return f
     try:
         given = {int(v) for v in np.ravel(np.asarray(answer))}
@@ -307,7 +313,8 @@ def check_dead_filters(answer: Any, dead: np.ndarray) -> Feedback:
 def check_channel_weights(fn: Callable[[np.ndarray], Any]) -> Feedback:
     """Exercise 03.1: ``fn(grads)`` with ``grads`` ``(h, w, channels)`` returns each channel's importance:
     its gradient averaged over the feature map (shape ``(channels,)``)."""
-    if (f := _unanswered(fn, "your function's name", "average over the two spatial axes: grads.mean(axis=(0, 1))")) is not None:
+    f = _unanswered(fn, "your function's name", "average over the two spatial axes: grads.mean(axis=(0, 1))")
+    if f is not None:
         return f
     g = np.random.default_rng(2).normal(size=(4, 5, 3)).astype(np.float32)
     out, f = _call(fn, g.copy())
@@ -331,8 +338,9 @@ def check_channel_weights(fn: Callable[[np.ndarray], Any]) -> Feedback:
 def check_heatmap(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Feedback:
     """Exercise 03.2: ``fn(features, weights)`` -> the Grad-CAM heatmap: weight each channel, average over
     channels, ReLU, divide by the maximum -- and return zeros, not NaN, when nothing is positive."""
-    if (f := _unanswered(fn, "your function's name", "h = relu(mean(features * weights, axis=-1)); h / h.max() "
-                                                      "only if h.max() > 0")) is not None:
+    f = _unanswered(fn, "your function's name", "h = relu(mean(features * weights, axis=-1)); h / h.max() "
+                                                "only if h.max() > 0")
+    if f is not None:
         return f
     rng = np.random.default_rng(3)
     feats = rng.uniform(0, 1, size=(4, 4, 3)).astype(np.float32)
@@ -384,7 +392,8 @@ def check_label(answer: Any, truth: np.ndarray, tol: float = 0.02) -> Feedback:
     tol : float
         Allowed error in the box (numbers read off a printout are rounded).
     """
-    if (f := _unanswered(answer, "the 8 numbers of the label", _LABEL_HINT)) is not None:
+    f = _unanswered(answer, "the 8 numbers of the label", _LABEL_HINT)
+    if f is not None:
         return f
     t = np.asarray(truth, np.float64)
     try:
@@ -424,8 +433,9 @@ def check_label(answer: Any, truth: np.ndarray, tol: float = 0.02) -> Feedback:
 
 def check_iou(fn: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedback:
     """Exercise 04.2: ``fn(box_a, box_b)`` -> intersection over union of two boxes ``(bx, by, bh, bw)``."""
-    if (f := _unanswered(fn, "your function's name", "turn each box into its corners first; the overlap is "
-                                                     "max(0, min(right) - max(left)) × the same for y.")) is not None:
+    f = _unanswered(fn, "your function's name", "turn each box into its corners first; the overlap is "
+                                                "max(0, min(right) - max(left)) × the same for y.")
+    if f is not None:
         return f
     from .localization import iou
 
@@ -458,8 +468,9 @@ def check_decoded(answer: Any, y_pred: Sequence[float]) -> Feedback:
     """Exercise 04.3: what a network output ``ŷ`` says: ``"background"``, or ``(class name, (bx, by, bh, bw))``."""
     from .localization import decode_label
 
-    if (f := _unanswered(answer, '"background" or ("class", (bx, by, bh, bw))',
-                         "first p_d: below 0.5 means no object; then the largest of c1, c2, c3.")) is not None:
+    f = _unanswered(answer, '"background" or ("class", (bx, by, bh, bw))',
+                    "first p_d: below 0.5 means no object; then the largest of c1, c2, c3.")
+    if f is not None:
         return f
     name, box = decode_label(y_pred)
     given_name = answer if isinstance(answer, str) else (answer[0] if isinstance(answer, (tuple, list)) and answer
@@ -494,8 +505,9 @@ def check_flip_pairs(answer: Any, class_name: str = "pedestrian") -> Feedback:
     from .scenes import LANDMARK_NAMES
 
     names = LANDMARK_NAMES[class_name]
-    if (f := _unanswered(answer, "a list of index pairs like [(1, 2), ...]",
-                         "each left_… landmark swaps with its right_… partner.")) is not None:
+    f = _unanswered(answer, "a list of index pairs like [(1, 2), ...]",
+                    "each left_… landmark swaps with its right_… partner.")
+    if f is not None:
         return f
     try:
         given = {frozenset((int(a), int(b))) for a, b in answer}
@@ -524,8 +536,9 @@ def check_flip_pairs(answer: Any, class_name: str = "pedestrian") -> Feedback:
 def check_pck(fn: Callable[..., Any]) -> Feedback:
     """Exercise 05.2: ``fn(pred, true, boxes, alpha)`` -> PCK: the share of predicted landmarks within
     ``alpha`` × the box's larger side of the truth (``pred``, ``true`` ``(N, K, 2)``; ``boxes`` ``(N, 4)``)."""
-    if (f := _unanswered(fn, "your function's name", "distance per landmark <= alpha * max(bh, bw) of its object; "
-                                                     "then the mean of that yes/no array.")) is not None:
+    f = _unanswered(fn, "your function's name", "distance per landmark <= alpha * max(bh, bw) of its object; "
+                                                "then the mean of that yes/no array.")
+    if f is not None:
         return f
     from .landmarks import pck
 

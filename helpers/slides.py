@@ -4,8 +4,9 @@
 ``metadata.slideshow.slide_type``. The notebook's title and each ``##`` section -- one per slide of the
 lecture -- start a new slide; a ``###`` heading or a further explanation starts a sub-slide below it; code
 goes on the slide of the text before it; a second figure in a row gets a sub-slide of its own; the Colab
-cell and the exercises' solutions are skipped. :func:`assign_slide_types` applies these rules
-(``python -m helpers.slides --tag``); the notebooks keep whatever an instructor changes by hand after that.
+cell and the exercises' solutions are skipped. :func:`assign_slide_types` applies these rules to cells that
+have no slide type yet (``python -m helpers.slides --tag``; ``--retag`` re-applies them to every cell), so what
+an instructor changes by hand is kept.
 
 **Offline decks** (``make slides``): :func:`export_deck` turns an executed notebook into one HTML file in
 ``build/slides/`` with reveal.js, its theme and the notebook's pictures inlined -- no CDN, no request
@@ -52,16 +53,26 @@ def slide_type_for(cell, previous=None) -> str:
     return "subslide"
 
 
-def assign_slide_types(nb) -> int:
-    """Give every cell of ``nb`` its slide type by the course's rules; returns how many cells changed."""
+def assign_slide_types(nb, overwrite: bool = False) -> int:
+    """Give the cells of ``nb`` their slide types by the course's rules; returns how many cells changed.
+
+    Parameters
+    ----------
+    nb : notebook
+        Changed in place.
+    overwrite : bool
+        Also re-type cells that already have a slide type (by default those are an instructor's choice and
+        are kept; only new cells get one).
+    """
     changed, previous = 0, None
     for cell in nb.cells:
-        want = slide_type_for(cell, previous)
         meta = cell.metadata.setdefault("slideshow", {})
-        if meta.get("slide_type") != want:
-            meta["slide_type"] = want
-            changed += 1
-        if want != "skip":
+        if overwrite or not meta.get("slide_type"):
+            want = slide_type_for(cell, previous)
+            if meta.get("slide_type") != want:
+                meta["slide_type"] = want
+                changed += 1
+        if meta["slide_type"] != "skip":
             previous = cell
     return changed
 
@@ -201,8 +212,10 @@ def external_references(html: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Slide decks of the notebooks (make slides).")
     ap.add_argument("only", nargs="*", help="only notebooks whose name starts with these (e.g. 03)")
-    ap.add_argument("--tag", action="store_true", help="(re)assign the slide types in the notebooks themselves")
+    ap.add_argument("--tag", action="store_true", help="give cells without a slide type one, in the notebooks")
+    ap.add_argument("--retag", action="store_true", help="re-apply the rules to every cell (hand edits are lost)")
     args = ap.parse_args(argv)
+    args.tag = args.tag or args.retag
 
     import nbformat
 
@@ -211,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in notebooks(args.only):
         if args.tag:
             nb = nbformat.read(p, as_version=4)
-            n = assign_slide_types(nb)
+            n = assign_slide_types(nb, overwrite=args.retag)
             nbformat.write(nb, p)
             print(f"{p.name}: {n} slide types changed")
         else:

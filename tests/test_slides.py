@@ -52,7 +52,12 @@ def test_slide_rules():
     slides.assign_slide_types(nb)
     assert [c.metadata["slideshow"]["slide_type"] for c in nb.cells] == \
         ["slide", "skip", "-", "slide", "-", "subslide", "subslide", "subslide", "skip"]
-    assert slides.assign_slide_types(nb) == 0, "assigning twice changes nothing"
+    assert slides.assign_slide_types(nb, overwrite=True) == 0, "assigning twice changes nothing"
+    nb.cells[6].metadata["slideshow"]["slide_type"] = "fragment"          # an instructor's choice
+    nb.cells.append(md("## 2 · A new section"))
+    assert slides.assign_slide_types(nb) == 1 and nb.cells[-1].metadata["slideshow"]["slide_type"] == "slide"
+    assert nb.cells[6].metadata["slideshow"]["slide_type"] == "fragment", "hand-set types are kept"
+    assert slides.assign_slide_types(nb, overwrite=True) == 1, "--retag re-applies the rules"
 
 
 def test_external_references_finds_what_a_browser_would_fetch():
