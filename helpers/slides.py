@@ -231,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
             out = export_deck(p)
             print(f"{out.relative_to(BUILD_DIR.parent)}  ({out.stat().st_size / 1e6:.1f} MB)")
     if not args.tag:
-        print(f"open any of them in a browser; no network needed (arrow keys, S for speaker notes, "
-              f"Esc for the overview)")
+        print("open any of them in a browser; no network needed (arrow keys, S for speaker notes, "
+              "Esc for the overview)")
     return 0
 
 
