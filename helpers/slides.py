@@ -152,8 +152,7 @@ def export_deck(path: str | Path, out_dir: str | Path = SLIDES_DIR) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "course_deck.html.j2").write_text(_TEMPLATE)
         exporter = SlidesExporter(extra_template_paths=[tmp], template_file="course_deck.html.j2",
-                                  reveal_url_prefix="REVEAL", reveal_theme="white", reveal_transition="none",
-                                  reveal_scroll=True)
+                                  reveal_url_prefix="REVEAL", reveal_theme="white")   # both replaced below
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
     css = (reveal / "dist" / "reveal.css").read_text()
     theme = _css_without_imports((reveal / "dist" / "theme" / "white.css").read_text()) + _COURSE_CSS

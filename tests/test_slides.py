@@ -13,7 +13,7 @@ import pytest
 
 from browser_support import browser  # noqa: F401  (fixture)
 from helpers import metrics, slides
-from helpers.paths import BUILD_DIR, ROOT
+from helpers.paths import BUILD_DIR
 from helpers.run_notebooks import notebooks
 
 NOTEBOOKS = notebooks()
@@ -115,6 +115,3 @@ def test_reveal_js_is_found_or_the_error_says_how_to_get_it(monkeypatch):
     with pytest.raises(RuntimeError, match="make slides"):
         slides.reveal_dir()
 
-
-def test_makefile_has_the_slides_target():
-    assert "slides: $(TOOLS)" in (ROOT / "Makefile").read_text()
