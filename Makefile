@@ -33,34 +33,32 @@ $(TOOLS): $(STAMP)
 install: $(STAMP)
 
 lab: $(STAMP)   ## (as root, e.g. in a container, Jupyter needs --allow-root); STUDENT=1: your copies in student/
-	$(if $(STUDENT),$(BIN)/python -m helpers.student,)
+	$(if $(STUDENT),$(BIN)/python -m course_tools.student,)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) \
 	  $(if $(STUDENT),student,notebooks)/00_course_data_and_model.ipynb
 
 student: $(STAMP)   ## clean copies without outputs or solutions; never overwrites one you have
-	$(BIN)/python -m helpers.student $(NB)
+	$(BIN)/python -m course_tools.student $(NB)
 
 slides: $(TOOLS)   ## self-contained reveal.js decks, open offline (make slides NB=03 for one)
-	$(BIN)/python -m helpers.slides $(NB)
+	$(BIN)/python -m course_tools.slides $(NB)
 
 test: $(TOOLS)
 	$(BIN)/python -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)
 
 run: $(TOOLS)
-	$(BIN)/python -m helpers.run_notebooks
+	$(BIN)/python -m course_tools.run_notebooks
 	$(BIN)/python benchmarks/filters_speed.py
 	$(BIN)/python -m pytest -q tests/test_teaching.py tests/test_slides.py tests/test_browser.py  # teaching.*, decks
 
 execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before committing them)
-	$(BIN)/python -m helpers.run_notebooks --inplace $(NB)
+	$(BIN)/python -m course_tools.run_notebooks --inplace $(NB)
 
-model: $(STAMP)
-	$(BIN)/python -m helpers.course_model
-	$(BIN)/python -m helpers.localization
-	$(BIN)/python -m helpers.manifest --write
+model: $(STAMP)   ## every shipped model, then data/MANIFEST; SMOKE=1: tiny sizes, seconds each; OUT=dir: save there
+	$(BIN)/python -m course_tools.train_models $(if $(SMOKE),--smoke,) $(if $(OUT),--out $(OUT),)
 
 manifest: $(STAMP)
-	$(BIN)/python -m helpers.manifest --write
+	$(BIN)/python -m course_tools.manifest --write
 
 clean:
 	rm -rf build

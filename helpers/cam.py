@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from .gradients import feature_gradients
-from .layers import output_rank, select_layers, spatial_layers, tap_model
+from .layers import counterpart, output_rank, select_layers, spatial_layers, tap_model, without_activation
 
 if TYPE_CHECKING:
     import keras
@@ -42,16 +42,34 @@ def default_layer(model: "keras.Model", input_shape: Sequence[int] | None = None
     return (convs or spatial)[-1]
 
 
-def _score_layer(model: "keras.Model"):
-    """The layer whose activation is the final softmax, if any (so the score can be taken before it)."""
+def _score_layer(model: "keras.Model") -> tuple:
+    """Where to read the class scores before a final softmax: ``(layer, copy_needed)``.
+
+    * the last layer is a softmax of its own (``Activation("softmax")``, ``Softmax``), as in the course
+      model: the layer that feeds it (the course model's ``logits``) and False -- tap it directly;
+    * the last layer has the softmax built in (``Dense(..., activation="softmax")``, e.g. VGG16): that
+      layer and True -- a copy without its activation is needed (:func:`helpers.layers.without_activation`);
+    * no softmax at the end: ``(None, False)`` -- the output already is a score.
+    """
     import keras
 
     last = model.layers[-1]
     while isinstance(last, keras.Model):  # a nested model at the end: look inside
         last = last.layers[-1]
-    act = getattr(last, "activation", None)
-    name = getattr(act, "__name__", "")
-    return last if name == "softmax" else None
+    if isinstance(last, keras.layers.Softmax) or (isinstance(last, keras.layers.Activation)
+                                                   and getattr(last.activation, "__name__", "") == "softmax"):
+        try:
+            history = last.input._keras_history
+        except (AttributeError, ValueError):  # no recorded input: copy instead
+            return last, True
+        feeder = history.operation
+        if (isinstance(feeder, keras.layers.Layer) and not isinstance(feeder, (keras.layers.InputLayer, keras.Model))
+                and history.tensor_index == 0):
+            return feeder, False
+        return last, True
+    if getattr(getattr(last, "activation", None), "__name__", "") == "softmax":
+        return last, True
+    return None, False
 
 
 def class_activation_maps(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None = None,
@@ -71,14 +89,14 @@ def class_activation_maps(model: "keras.Model", images: np.ndarray, class_index:
         channel by its own positive gradient.
     before_softmax : bool
         Differentiate the class *score* before the softmax (default). After a saturated softmax the
-        gradients vanish and the heatmap goes blank.
+        gradients vanish and the heatmap goes blank. The model is never modified: the score is read
+        from the layer before a separate softmax layer (the course model's ``logits``), or from a copy
+        of the model without the softmax when the last layer has it built in.
 
     Returns
     -------
     CamResult
     """
-    import keras
-
     x = np.asarray(images, np.float32)
     if x.ndim == 3:
         x = x[None]
@@ -97,24 +115,23 @@ def class_activation_maps(model: "keras.Model", images: np.ndarray, class_index:
             raise ValueError(f"layer {layer!r} has no spatial map (its output rank is {output_rank(target)}): "
                              "choose a convolution or pooling layer, e.g. "
                              + ", ".join(lyr.name for lyr in spatial_layers(model)[-3:]))
-    soft = _score_layer(model) if before_softmax else None
-    saved = soft.activation if soft is not None else None
-    if soft is not None:
-        soft.activation = keras.activations.linear  # the graph calls it at run time: scores before the softmax
-    try:
+    score, copy_needed = _score_layer(model) if before_softmax else (None, False)
+    if score is not None and not copy_needed:   # e.g. the course model's logits: read them where they are
+        tap = tap_model(model, [target, score], input_shape=input_shape, include_output=False)
+    elif copy_needed:                           # softmax inside the last layer: a copy without it
+        copy = without_activation(model, [score], input_shape=input_shape)
+        tap = tap_model(copy, [counterpart(target, model, copy)])
+    else:
         tap = tap_model(model, [target], input_shape=input_shape)
-        n_classes = int(tap.outputs[-1].shape[-1])
-        if class_index is None:
-            cls = None
-        else:
-            cls = np.broadcast_to(np.asarray(class_index, np.int64), (len(x),)).copy()
-            if cls.min() < 0 or cls.max() >= n_classes:
-                raise ValueError(f"class index {int(cls.max() if cls.max() >= n_classes else cls.min())} is out of "
-                                 f"range: the model has {n_classes} classes (0..{n_classes - 1})")
-        features, scores, grads = feature_gradients(tap, x, cls)
-    finally:
-        if soft is not None:
-            soft.activation = saved
+    n_classes = int(tap.outputs[-1].shape[-1])
+    if class_index is None:
+        cls = None
+    else:
+        cls = np.broadcast_to(np.asarray(class_index, np.int64), (len(x),)).copy()
+        if cls.min() < 0 or cls.max() >= n_classes:
+            raise ValueError(f"class index {int(cls.max() if cls.max() >= n_classes else cls.min())} is out of "
+                             f"range: the model has {n_classes} classes (0..{n_classes - 1})")
+    features, scores, grads = feature_gradients(tap, x, cls)
     features, grads, scores = np.asarray(features), np.asarray(grads), np.asarray(scores)
     if cls is None:
         cls = scores.argmax(axis=1)

@@ -5,38 +5,32 @@ The architecture follows the lecture's small convnet: stacked ``Conv2D`` +
 then a dense head. The class scores (``logits``) and the ``softmax`` are separate
 layers, so later lessons can take gradients of the score *before* the softmax.
 
-Train the shipped model with ``make model`` (``python -m helpers.course_model``).
+The shipped model is trained by ``make model`` (``course_tools/train_models.py``).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .paths import DATA_DIR
-from .scenes import CLASS_NAMES, StreetScenes, generate_scenes
+from . import shipped
+from .scenes import CLASS_NAMES, StreetScenes
 
 if TYPE_CHECKING:  # keras is imported lazily: importing helpers must stay cheap
     import keras
 
 __all__ = [
-    "IMAGE_SIZE", "TRAIN_SEED", "VALIDATION_SEED", "TEST_SEED", "MODEL_PATH",
+    "IMAGE_SIZE", "TRAIN_SEED", "VALIDATION_SEED", "TEST_SEED",
     "preprocess", "build_course_convnet", "compile_for_training", "train",
-    "load_course_model", "evaluate", "confusion_matrix", "summary_table", "fit_cosine", "save_uncompiled", "load_shipped",
+    "load_course_model", "evaluate", "confusion_matrix", "summary_table",
 ]
 
 #: Side of the square input image, in pixels.
 IMAGE_SIZE = 64
 #: Seeds of the three disjoint scene sets. The test seed is never used for training.
 TRAIN_SEED, VALIDATION_SEED, TEST_SEED = 1, 2, 3
-#: Where ``make model`` saves the classifier.
-MODEL_PATH = DATA_DIR / "models" / "course_convnet.keras"
 
 
 def preprocess(images: np.ndarray) -> np.ndarray:
@@ -155,47 +149,9 @@ def train(model: "keras.Model", train_scenes: StreetScenes, val_scenes: StreetSc
                      epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
 
 
-def fit_cosine(model: "keras.Model", x: np.ndarray, y: np.ndarray, validation: tuple | None, loss, *,
-               epochs: int, batch_size: int = 64, learning_rate: float = 1e-3, metrics=(), verbose: int = 1):
-    """Compile with Adam on a cosine-decaying learning rate and fit (the full training runs of ``make model``)."""
-    import keras
-
-    steps = epochs * -(-len(x) // batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.05)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=list(metrics))
-    return model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, shuffle=True,
-                     verbose=verbose)
-
-
-def save_uncompiled(trained: "keras.Model", build, path: Path) -> Path:
-    """Save a fresh ``build()`` copy holding ``trained``'s weights: no optimizer state in the shipped file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shipped = build()
-    shipped.set_weights(trained.get_weights())
-    shipped.save(path)
-    return path
-
-
-def load_shipped(path: str | os.PathLike, what: str = "model") -> "keras.Model":
-    """Load a shipped ``.keras`` file in Keras safe mode (no code is deserialised), uncompiled.
-
-    Raises
-    ------
-    FileNotFoundError
-        Saying how to get the file back, when it is missing.
-    """
-    import keras
-
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no {what} at {p}: the course ships it in data/models/; "
-                                "restore it with `git checkout data/models` or retrain it with `make model`")
-    return keras.saving.load_model(p, safe_mode=True, compile=False)
-
-
 def load_course_model(path: str | os.PathLike | None = None) -> "keras.Model":
-    """Load the shipped course convnet (Keras safe mode: no code is deserialised)."""
-    return load_shipped(path if path is not None else MODEL_PATH, "course convnet")
+    """Load the shipped course convnet (Keras safe mode: no code is deserialised); see :mod:`helpers.shipped`."""
+    return shipped.load("course_convnet", path)
 
 
 def evaluate(model: "keras.Model", scenes: StreetScenes, batch_size: int = 256) -> tuple[float, np.ndarray]:
@@ -215,39 +171,3 @@ def confusion_matrix(true: np.ndarray, pred: np.ndarray, n_classes: int = len(CL
     cm = np.zeros((n_classes, n_classes), np.int64)
     np.add.at(cm, (true, pred), 1)
     return cm
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``make model``: train the course convnet from scratch and save it to ``data/models/``."""
-    ap = argparse.ArgumentParser(description="Train the course convnet on street scenes.")
-    ap.add_argument("--train", type=int, default=40000, help="training scenes")
-    ap.add_argument("--val", type=int, default=2000, help="validation scenes")
-    ap.add_argument("--test", type=int, default=2000, help="held-out test scenes")
-    ap.add_argument("--epochs", type=int, default=15)
-    ap.add_argument("--out", type=Path, default=MODEL_PATH)
-    args = ap.parse_args(argv)
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    t0 = time.time()
-    print(f"generating {args.train} training and {args.val} validation scenes ...", flush=True)
-    tr = generate_scenes(args.train, TRAIN_SEED)
-    va = generate_scenes(args.val, VALIDATION_SEED)
-    print(f"  done in {time.time() - t0:.1f} s", flush=True)
-    keras.utils.set_random_seed(0)
-    model = build_course_convnet()
-    fit_cosine(model, preprocess(tr.images), tr.labels, (preprocess(va.images), va.labels),
-               "sparse_categorical_crossentropy", epochs=args.epochs, metrics=["accuracy"])  # progress bar
-    te = generate_scenes(args.test, TEST_SEED)
-    acc, _ = evaluate(model, te)
-    save_uncompiled(model, build_course_convnet, args.out)
-    size_mb = args.out.stat().st_size / 1e6
-    print(f"test accuracy {acc:.4f} on {args.test} held-out scenes (seed {TEST_SEED}); "
-          f"saved {args.out} ({size_mb:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
-    print("update data/MANIFEST with `make manifest`")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

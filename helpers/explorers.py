@@ -192,6 +192,7 @@ class LabelBuilder(_View):
 
         from .localization import encode_label, format_label
         from .plotting import CLASS_COLORS
+        from .scenes import box_corners
 
         box = tuple(self.sliders[n].value for n in ("bx", "by", "bh", "bw"))
         img = Image.fromarray(self.image).resize((self.size, self.size), Image.Resampling.NEAREST)
@@ -199,8 +200,7 @@ class LabelBuilder(_View):
             y = encode_label(self.kind.value, box)
             self.text.value = f"<code>y = {format_label(y)}</code>"
             if self.kind.value != "background":
-                bx, by, bh, bw = (v * self.size for v in box)
-                ImageDraw.Draw(img).rectangle([bx - bw / 2, by - bh / 2, bx + bw / 2, by + bh / 2],
+                ImageDraw.Draw(img).rectangle((box_corners(box) * self.size).tolist(),
                                               outline=CLASS_COLORS[self.kind.value], width=3)
         except ValueError as err:  # e.g. a box that leaves the image
             self.text.value = f"<b>not a valid label:</b> {err}"

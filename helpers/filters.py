@@ -2,7 +2,8 @@
 
 Notebook 02 writes the one-filter loop in its cells; this module holds the reusable, tested
 form: every filter of a layer optimised **at once** (one image per filter, each with its own
-gradient normalisation), computing only up to the target layer.
+gradient normalisation), computing only up to the target layer, optionally with transforms
+(:class:`Jitter`, :class:`BlurEvery`, or your own :class:`Transform`) that regularise the ascent.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from .layers import select_layers, tap_model
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["FilterPatterns", "filter_patterns", "start_images", "deprocess",
-           "explained_by_edges_and_colours",
-           "conv_layer"]
+__all__ = ["FilterPatterns", "filter_patterns", "Transform", "Jitter", "BlurEvery", "start_images", "deprocess",
+           "explained_by_edges_and_colours", "conv_layer"]
 
 
 @dataclass
@@ -113,15 +113,90 @@ def _blur(x, sigma: float):
     return tf.nn.depthwise_conv2d(x, ky, [1, 1, 1, 1], "VALID")
 
 
+class Transform:
+    """One change to the plain ascent, passed in ``filter_patterns(..., transforms=[...])``.
+
+    A transform may act at two moments of every step; each hook does nothing unless overridden:
+
+    * :meth:`before_gradient` — what the model sees this step, plus how to carry the gradient back
+      onto the image being optimised (e.g. :class:`Jitter`: roll the image, roll the gradient back);
+    * :meth:`after_step` — change the image after the step (e.g. :class:`BlurEvery`).
+
+    Both run inside the compiled step on TensorFlow tensors. Anything random or scheduled is drawn
+    beforehand by :meth:`plan`, once per call, so every filter (batched or one at a time) sees the
+    same choices. Several transforms act in list order before the gradient, carry it back in reverse
+    order, and act in list order after the step.
+    """
+
+    def plan(self, steps: int, seed: int) -> np.ndarray:
+        """One row of settings per step, handed to the hooks as that step's ``p`` (default: no settings)."""
+        return np.zeros((steps, 0), np.float32)
+
+    def before_gradient(self, x, p):
+        """Return ``(what the model sees, a function mapping its gradient back onto x)``."""
+        return x, lambda grad: grad
+
+    def after_step(self, x, p):
+        """Return the image after the step."""
+        return x
+
+
+class Jitter(Transform):
+    """Roll the image by up to ``pixels`` pixels (random, per step) before taking the gradient; roll the gradient back.
+
+    Transformation robustness: a pattern that still works when shifted a little is less of a pixel-level trick.
+    """
+
+    def __init__(self, pixels: int = 2):
+        if int(pixels) != pixels or pixels < 0:
+            raise ValueError(f"Jitter needs a whole number of pixels >= 0, got {pixels}")
+        self.pixels = int(pixels)
+
+    def __repr__(self) -> str:
+        return f"Jitter({self.pixels})"
+
+    def plan(self, steps: int, seed: int) -> np.ndarray:
+        rng = np.random.default_rng([seed, 7])
+        return rng.integers(-self.pixels, self.pixels + 1, size=(steps, 2)).astype(np.int32)
+
+    def before_gradient(self, x, p):
+        import tensorflow as tf
+
+        return tf.roll(x, shift=p, axis=[1, 2]), lambda grad: tf.roll(grad, shift=-p, axis=[1, 2])
+
+
+class BlurEvery(Transform):
+    """Blur the image (Gaussian, ``sigma`` pixels) after every ``every``-th step: penalises high frequencies."""
+
+    def __init__(self, every: int = 4, sigma: float = 0.7):
+        if int(every) != every or every < 1 or not sigma > 0:
+            raise ValueError(f"BlurEvery needs every >= 1 and sigma > 0, got every={every}, sigma={sigma}")
+        self.every, self.sigma = int(every), float(sigma)
+
+    def __repr__(self) -> str:
+        return f"BlurEvery({self.every}, sigma={self.sigma})"
+
+    def plan(self, steps: int, seed: int) -> np.ndarray:
+        return np.array([[(s + 1) % self.every == 0] for s in range(steps)], bool).reshape(steps, 1)
+
+    def after_step(self, x, p):
+        import tensorflow as tf
+
+        return tf.cond(p[0], lambda: _blur(x, self.sigma), lambda: x)
+
+
+OBJECTIVES = ("post_activation", "pre_activation")
+
+
 def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | range | None = None, *,
-                    steps: int = 30, step_size: float = 0.02, seed: int = 0, batched: bool = True,
-                    noise: float = 0.08, pre_activation: bool = False,
-                    size: int | None = None, jitter: int = 0, blur_every: int = 0, blur_sigma: float = 0.7,
-                    input_shape: Sequence[int] | None = None) -> FilterPatterns:
+                    steps: int = 30, step_size: float = 0.02, objective: str = "post_activation",
+                    transforms: Sequence[Transform] = (), batched: bool = True, seed: int = 0,
+                    noise: float = 0.08, input_shape: Sequence[int] | None = None) -> FilterPatterns:
     """Find, by gradient ascent, an input that each chosen filter of ``layer`` responds to most.
 
     For every filter ``n``: loss = mean activation of channel ``n``; gradient of the loss with
-    respect to the input image; normalise it by its RMS (+1e-5); step up; repeat.
+    respect to the input image; normalise it by its RMS (+1e-5); step up; repeat. The start
+    images are :func:`start_images` ``(filters, shape, seed, noise)``. The model is never modified.
 
     Parameters
     ----------
@@ -133,23 +208,35 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
         Filter indices (default: all).
     steps, step_size : int, float
         Gradient-ascent steps and their size (in the model's input units: [0, 1] for the course model).
+    objective : "post_activation" or "pre_activation"
+        What to maximise: the filter's output as the model computes it (after its ReLU, the slides'
+        recipe), or its output *before* the ReLU. A filter that outputs zero everywhere on the start
+        image has zero gradient after the ReLU (a "dead" start); before it, it always has a direction
+        to climb. (Computed on a copy of the layers up to ``layer`` without their activation.)
+    transforms : sequence of Transform
+        Regularisation ("going further"), e.g. ``[Jitter(2), BlurEvery(4)]``: roll the image by up to
+        2 pixels before each step and blur it every 4 steps. See :class:`Transform` to write your own.
     batched : bool
         Optimise all filters at once (one image per filter) instead of one after another.
         Both give the same pictures.
-    size : int, optional
-        Image side for models whose input size is not fixed.
-    jitter, blur_every, blur_sigma :
-        Regularisation ("going further"): roll the image by up to ``jitter`` pixels before each
-        step, and blur it every ``blur_every`` steps.
-    pre_activation : bool
-        Maximise the filter's output *before* its ReLU. A filter that outputs zero everywhere
-        on the start image has zero gradient after the ReLU (a "dead" start); before it, it
-        always has a direction to climb.
+    seed, noise : int, float
+        The start images' seed and noise amplitude (also the seed of random transforms).
+    input_shape : (H, W, C), optional
+        The image shape, needed for a never-called Sequential model or a model that takes images
+        of any size (e.g. ``(128, 128, 3)``).
     """
     import tensorflow as tf
 
-    if steps < 0 or step_size <= 0:
+    from .layers import without_activation
+
+    if steps < 0 or not step_size > 0:
         raise ValueError(f"steps must be >= 0 and step_size > 0, got {steps} and {step_size}")
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(map(repr, OBJECTIVES))}, got {objective!r}")
+    transforms = [transforms] if isinstance(transforms, Transform) else list(transforms)
+    for t in transforms:
+        if not isinstance(t, Transform):
+            raise TypeError(f"transforms must be Transform objects such as Jitter(2) or BlurEvery(4), got {t!r}")
     target = conv_layer(model, layer, input_shape)
     extractor = tap_model(model, [target], input_shape=input_shape, include_output=False)
     n_filters = int(target.filters)
@@ -160,11 +247,16 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
     if bad.size:
         raise ValueError(f"filter index {int(bad[0])} is out of range: layer {layer!r} has {n_filters} filters "
                          f"(0..{n_filters - 1})")
-    shape = [d for d in extractor.inputs[0].shape[1:]]
-    if shape[0] is None or shape[1] is None:
-        if size is None:
-            raise ValueError("the model takes images of any size: pass size=... (e.g. 128)")
-        shape[0] = shape[1] = int(size)
+    shape = list(extractor.inputs[0].shape[1:])
+    if input_shape is not None and len(input_shape) == len(shape):
+        if any(d is not None and d != int(s) for d, s in zip(shape, input_shape)):
+            raise ValueError(f"input_shape {tuple(input_shape)} does not fit the model's input {tuple(shape)}")
+        shape = [int(s) for s in input_shape]
+    if None in shape:
+        raise ValueError("the model takes images of any size: pass input_shape=(height, width, channels), "
+                         "e.g. (128, 128, 3)")
+    if objective == "pre_activation":
+        extractor = without_activation(extractor, [target])  # only the layers up to the target are copied
     x0 = start_images(idx, shape, seed, noise)
 
     def activation(x, channels):
@@ -172,39 +264,28 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
         return tf.reduce_mean(tf.gather(a, channels, axis=3, batch_dims=1), axis=(1, 2))
 
     @tf.function(reduce_retracing=True)
-    def step(x, channels, shift_y, shift_x, do_blur):
-        x_in = tf.roll(x, shift=[shift_y, shift_x], axis=[1, 2]) if jitter else x
-        value, grad = value_and_gradient(activation, x_in, channels)
-        if jitter:
-            grad = tf.roll(grad, shift=[-shift_y, -shift_x], axis=[1, 2])
+    def step(x, channels, settings):
+        seen, back = x, []
+        for t, p in zip(transforms, settings):
+            seen, undo = t.before_gradient(seen, p)
+            back.append(undo)
+        value, grad = value_and_gradient(activation, seen, channels)
+        for undo in reversed(back):
+            grad = undo(grad)
         x = x + step_size * rms_normalize(grad)
-        if blur_every:
-            x = tf.cond(do_blur, lambda: _blur(x, blur_sigma), lambda: x)
+        for t, p in zip(transforms, settings):
+            x = t.after_step(x, p)
         return x, value
 
-    if pre_activation:
-        import keras
-
-        saved = target.activation
-        target.activation = keras.activations.linear  # used at call time by every graph holding the layer
-        try:
-            return filter_patterns(model, layer, filters, steps=steps, step_size=step_size, seed=seed,
-                                   batched=batched, noise=noise, size=size, jitter=jitter, blur_every=blur_every,
-                                   blur_sigma=blur_sigma, input_shape=input_shape)
-        finally:
-            target.activation = saved
-
-    rng = np.random.default_rng([seed, 7])
-    shifts = rng.integers(-jitter, jitter + 1, size=(steps, 2)) if jitter else np.zeros((steps, 2), np.int64)
-    groups = [idx] if batched else [idx[i:i + 1] for i in range(len(idx))]
+    plans = [np.asarray(t.plan(steps, seed)) for t in transforms]
+    groups = [slice(0, len(idx))] if batched else [slice(i, i + 1) for i in range(len(idx))]
     xs, hist = [], []
     for group in groups:
-        x = tf.constant(x0[np.isin(idx, group)] if not batched else x0)
-        channels = tf.constant(group, tf.int32)
+        x = tf.constant(x0[group])
+        channels = tf.constant(idx[group], tf.int32)
         h = []
         for s in range(steps):
-            x, value = step(x, channels, tf.constant(int(shifts[s, 0])), tf.constant(int(shifts[s, 1])),
-                            tf.constant(bool(blur_every) and (s + 1) % max(blur_every, 1) == 0))
+            x, value = step(x, channels, tuple(tf.constant(p[s]) for p in plans))
             h.append(value.numpy())
         h.append(activation(x, channels).numpy())
         xs.append(x.numpy())

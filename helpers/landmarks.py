@@ -98,12 +98,6 @@ def pck(pred: np.ndarray, true: np.ndarray, boxes: np.ndarray, alpha: float = 0.
 # A landmark (pose) regressor on the course convnet's conv base
 # ------------------------------------------------------------------------------------------
 
-def _regressor_path():
-    from .paths import DATA_DIR
-
-    return DATA_DIR / "models" / "pose_regressor.keras"
-
-
 def build_pose_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedestrian"])):
     """The course convnet's convolution blocks, then a head that outputs ``[l1x, l1y, l2x, l2y, ...]`` in [0, 1]."""
     import keras
@@ -120,9 +114,9 @@ def build_pose_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pede
 
 def load_pose_regressor(path=None):
     """The shipped pose regressor (Keras safe mode); says how to make it when the file is missing."""
-    from .course_model import load_shipped
+    from . import shipped
 
-    return load_shipped(path if path is not None else _regressor_path(), "pose regressor")
+    return shipped.load("pose_regressor", path)
 
 
 def pedestrian_data(n: int, seed: int, flip: bool = False):
@@ -141,63 +135,9 @@ def pedestrian_data(n: int, seed: int, flip: bool = False):
     return images, encode_landmarks(pts), boxes
 
 
-def main(argv=None) -> int:
-    """``make model`` (third step): train the pose regressor on the shipped classifier's conv base."""
-    import argparse
-    import os
-    import time
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    from .course_model import (TEST_SEED, TRAIN_SEED, VALIDATION_SEED, fit_cosine, load_course_model, preprocess,
-                               save_uncompiled)
-
-    ap = argparse.ArgumentParser(description="Train the pose regressor (14 pedestrian joints).")
-    ap.add_argument("--train", type=int, default=15000)
-    ap.add_argument("--epochs", type=int, default=15)
-    ap.add_argument("--heatmaps", action=argparse.BooleanOptionalAction, default=True,
-                    help="also train the heatmap keypoint model (going further)")
-    args = ap.parse_args(argv)
-    t0 = time.time()
-    keras.utils.set_random_seed(0)
-    x, y, _ = pedestrian_data(args.train, TRAIN_SEED, flip=True)
-    xv, yv, _ = pedestrian_data(1000, VALIDATION_SEED)
-    model = build_pose_regressor(load_course_model())
-    fit_cosine(model, preprocess(x), y, (preprocess(xv), yv), "mse", epochs=args.epochs)
-    xt, yt, bt = pedestrian_data(1000, TEST_SEED)
-    pred = decode_landmarks(model.predict(preprocess(xt), verbose=0))
-    score = pck(pred, decode_landmarks(yt), bt)
-    out = save_uncompiled(model, lambda: build_pose_regressor(load_course_model()), _regressor_path())
-    print(f"regression: PCK@0.1 {score:.4f} on 1000 held-out pedestrians; saved {out.name} "
-          f"({out.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
-    if args.heatmaps:
-        keras.utils.set_random_seed(0)
-        model = build_heatmap_pose(load_course_model())
-        fit_cosine(model, preprocess(x), y, (preprocess(xv), yv), "mse", epochs=args.epochs)
-        pred = decode_landmarks(model.predict(preprocess(xt), verbose=0))
-        score = pck(pred, decode_landmarks(yt), bt)
-        out = save_uncompiled(model, lambda: build_heatmap_pose(load_course_model()), _heatmap_path())
-        print(f"heatmaps: PCK@0.1 {score:.4f}; saved {out.name} ({out.stat().st_size / 1e6:.1f} MB) "
-              f"in {(time.time() - t0) / 60:.1f} min")
-    return 0
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.exit(main())
-
-
 # ------------------------------------------------------------------------------------------
 # Going further: heatmap keypoints (one map per joint, read off by a soft-argmax)
 # ------------------------------------------------------------------------------------------
-
-def _heatmap_path():
-    from .paths import DATA_DIR
-
-    return DATA_DIR / "models" / "pose_heatmaps.keras"
-
 
 def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedestrian"])):
     """One heatmap per joint on a 16x16 grid (from ``block3_conv1``), turned into coordinates by a soft-argmax.
@@ -215,7 +155,7 @@ def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedest
     x = layers.Conv2D(64, 3, padding="same", activation="relu", name="kp_conv2")(x)
     maps = layers.Conv2D(n_landmarks, 1, name="heatmaps")(x)                   # (16, 16, K) logits
     h, w = int(maps.shape[1]), int(maps.shape[2])
-    flat = layers.Permute((2, 1), name="per_joint")(layers.Reshape((h * w, n_landmarks))(maps))  # (K, h*w)
+    flat = layers.Permute((2, 1), name="per_joint")(layers.Reshape((h * w, n_landmarks), name="flat_maps")(maps))  # (K, h*w)
     probs = layers.Softmax(axis=-1, name="where")(flat)
     grid = layers.Dense(2, use_bias=False, trainable=False, name="expected_xy")
     coords = grid(probs)                                                      # (K, 2)
@@ -227,6 +167,6 @@ def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedest
 
 def load_heatmap_pose(path=None):
     """The shipped heatmap keypoint model (Keras safe mode)."""
-    from .course_model import load_shipped
+    from . import shipped
 
-    return load_shipped(path if path is not None else _heatmap_path(), "heatmap pose model")
+    return shipped.load("pose_heatmaps", path)

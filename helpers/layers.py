@@ -12,6 +12,10 @@ layer.output)``) and hard elsewhere:
 :func:`tap_model` handles all of them: it re-traces the model on a fresh input, reusing the
 same layer objects (same weights), and returns a functional model whose outputs are the
 chosen layers' outputs followed by the model's own output.
+
+:func:`without_activation` is the one way the helpers change what a layer computes (its output
+*before* its activation: a filter before its ReLU, class scores before a softmax): it returns a
+copy of the model and never modifies the caller's.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["all_layers", "spatial_layers", "select_layers", "ensure_built", "tap_model", "output_rank"]
+__all__ = ["all_layers", "spatial_layers", "select_layers", "ensure_built", "tap_model", "output_rank",
+           "without_activation", "counterpart"]
 
 
 def _is_model(layer) -> bool:
@@ -217,3 +222,75 @@ def _call_nested(inner, x, wanted, found):
     for k, value in zip(keys, results[:-1]):
         found[k] = value
     return results[-1]
+
+
+def without_activation(model: "keras.Model", layers: Iterable, *,
+                       input_shape: Sequence[int] | None = None) -> "keras.Model":
+    """A copy of ``model`` in which the chosen layers apply no activation; ``model`` itself is not modified.
+
+    Every layer is rebuilt from its config (the chosen ones with ``activation="linear"``) and gets
+    a copy of the original's weights, so the copy computes exactly what ``model`` computes except
+    that the chosen layers output their value *before* their activation. Layers keep their names
+    and order (see :func:`counterpart`). Works for every kind of model :func:`tap_model` handles,
+    including models loaded back from a ``.keras`` file in safe mode.
+
+    The course uses it for filter patterns *before* the ReLU (notebook 02,
+    ``filters.filter_patterns(..., objective="pre_activation")``, which copies only the layers up
+    to the target) and for Grad-CAM on a model whose last layer has the softmax built in (e.g.
+    VGG16 in notebook 03; the course model's separate softmax layer is simply skipped instead).
+    Copying costs time and memory in proportion to the model's size: tap a layer directly where
+    one holds the value you need.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Functional, Sequential (a never-called one needs ``input_shape``), or containing nested models.
+    layers : iterable of layers
+        Layers of ``model`` (e.g. from :func:`select_layers`) that have an ``activation`` setting.
+    input_shape : (H, W, C), optional
+        Builds a never-called Sequential model first.
+
+    Returns
+    -------
+    keras.Model
+        The copy. Training it does not change ``model``.
+
+    Raises
+    ------
+    ValueError
+        For a chosen layer that is not in ``model`` or has no activation setting.
+    """
+    import keras
+
+    ensure_built(model, input_shape)
+    layers = list(layers)
+    known = {id(layer) for layer in all_layers(model)}
+    for layer in layers:
+        if id(layer) not in known:
+            raise ValueError(f"layer {layer.name!r} is not a layer of model {model.name!r}")
+        if "activation" not in layer.get_config():
+            raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) has no activation to remove")
+    linear = {id(layer) for layer in layers}
+    copies: list[tuple] = []
+
+    def rebuild(layer):
+        config = layer.get_config()
+        if id(layer) in linear:
+            config["activation"] = "linear"
+        new = layer.__class__.from_config(config)
+        copies.append((layer, new))
+        return new
+
+    copy = keras.models.clone_model(model, clone_function=rebuild, recursive=True)
+    for old, new in copies:
+        new.set_weights(old.get_weights())
+    return copy
+
+
+def counterpart(layer, model: "keras.Model", copy: "keras.Model"):
+    """The layer of ``copy`` (from :func:`without_activation`) that stands where ``layer`` stands in ``model``."""
+    originals, copies = all_layers(model), all_layers(copy)
+    for i, candidate in enumerate(originals):
+        if candidate is layer and i < len(copies) and copies[i].name == layer.name:
+            return copies[i]
+    raise ValueError(f"layer {layer.name!r} has no counterpart in {copy.name!r}")

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .scenes import CLASS_IDS, CLASS_NAMES, SceneObject, class_id
+from .scenes import CLASS_IDS, CLASS_NAMES, SceneObject, box_corners, class_id
 
 __all__ = ["LABEL_LENGTH", "LABEL_FIELDS", "encode_label", "decode_label", "encode_scenes", "format_label", "iou",
            "slide_loss", "practical_loss"]
@@ -29,7 +29,8 @@ def _check_box(box: Sequence[float]) -> tuple[float, float, float, float]:
     if bh <= 0 or bw <= 0:
         raise ValueError(f"box height and width must be > 0, got bh={bh}, bw={bw}")
     eps = 1e-6
-    if bx - bw / 2 < -eps or bx + bw / 2 > 1 + eps or by - bh / 2 < -eps or by + bh / 2 > 1 + eps:
+    x0, y0, x1, y1 = box_corners(b)
+    if x0 < -eps or x1 > 1 + eps or y0 < -eps or y1 > 1 + eps:
         raise ValueError(f"box (bx={bx}, by={by}, bh={bh}, bw={bw}) reaches outside the image: "
                          "all edges must lie in [0, 1] (fractions of the image size)")
     return bx, by, bh, bw
@@ -97,8 +98,8 @@ def iou(box_a, box_b) -> np.ndarray | float:
         raise ValueError(f"boxes are (bx, by, bh, bw): got shapes {a.shape} and {b.shape}")
     if (a[:, 2:] < 0).any() or (b[:, 2:] < 0).any():
         raise ValueError("box heights and widths must not be negative")
-    ax0, ax1, ay0, ay1 = a[:, 0] - a[:, 3] / 2, a[:, 0] + a[:, 3] / 2, a[:, 1] - a[:, 2] / 2, a[:, 1] + a[:, 2] / 2
-    bx0, bx1, by0, by1 = b[:, 0] - b[:, 3] / 2, b[:, 0] + b[:, 3] / 2, b[:, 1] - b[:, 2] / 2, b[:, 1] + b[:, 2] / 2
+    ax0, ay0, ax1, ay1 = box_corners(a).T
+    bx0, by0, bx1, by1 = box_corners(b).T
     inter = np.clip(np.minimum(ax1, bx1) - np.maximum(ax0, bx0), 0, None) * \
         np.clip(np.minimum(ay1, by1) - np.maximum(ay0, by0), 0, None)
     union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
@@ -154,12 +155,6 @@ def practical_loss(y_true, y_pred, eps: float = 1e-7):
 # The localizer: classification with localization on the course convnet's conv base
 # ------------------------------------------------------------------------------------------
 
-def _localizer_path():
-    from .paths import DATA_DIR
-
-    return DATA_DIR / "models" / "localizer.keras"
-
-
 def build_localizer(classifier, trainable_base: bool = True):
     """A network whose output is the slide's label ``[p_d, bx, by, bh, bw, c1, c2, c3]``.
 
@@ -186,9 +181,9 @@ def build_localizer(classifier, trainable_base: bool = True):
 
 def load_localizer(path=None):
     """The shipped localizer (Keras safe mode); says how to make it when the file is missing."""
-    from .course_model import load_shipped
+    from . import shipped
 
-    return load_shipped(path if path is not None else _localizer_path(), "localizer")
+    return shipped.load("localizer", path)
 
 
 def evaluate_localizer(model, scenes, batch_size: int = 256) -> dict:
@@ -202,41 +197,3 @@ def evaluate_localizer(model, scenes, batch_size: int = 256) -> dict:
     ious = iou(pred[has, 1:5], scenes.boxes[has])
     return {"presence_accuracy": presence, "class_accuracy": float(cls_ok.mean()),
             "mean_iou": float(np.mean(ious)), "predictions": pred, "ious": ious}
-
-
-def main(argv=None) -> int:
-    """``make model`` (second step): train the localizer on the shipped classifier's conv base."""
-    import argparse
-    import os
-    import time
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    from .course_model import (TEST_SEED, TRAIN_SEED, VALIDATION_SEED, fit_cosine, load_course_model, preprocess,
-                               save_uncompiled)
-    from .scenes import generate_scenes
-
-    ap = argparse.ArgumentParser(description="Train the localizer (classification with localization).")
-    ap.add_argument("--train", type=int, default=30000)
-    ap.add_argument("--epochs", type=int, default=12)
-    args = ap.parse_args(argv)
-    t0 = time.time()
-    keras.utils.set_random_seed(0)
-    tr = generate_scenes(args.train, TRAIN_SEED)
-    va = generate_scenes(2000, VALIDATION_SEED)
-    model = build_localizer(load_course_model())
-    fit_cosine(model, preprocess(tr.images), encode_scenes(tr.objects),
-               (preprocess(va.images), encode_scenes(va.objects)), practical_loss, epochs=args.epochs)
-    result = evaluate_localizer(model, generate_scenes(2000, TEST_SEED))
-    out = save_uncompiled(model, lambda: build_localizer(load_course_model()), _localizer_path())
-    print(f"presence {result['presence_accuracy']:.4f}, class {result['class_accuracy']:.4f}, "
-          f"mean IoU {result['mean_iou']:.4f} on 2000 held-out scenes; saved {out.name} "
-          f"({out.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
-    return 0
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.exit(main())

@@ -10,13 +10,28 @@ from typing import Sequence
 
 import numpy as np
 
-from .scenes import CLASS_NAMES, SKELETON, SceneObject, StreetScenes
+from .scenes import CLASS_NAMES, SKELETON, SceneObject, StreetScenes, box_corners
 
-__all__ = ["CLASS_COLORS", "draw_scene", "show_gallery", "show_by_class", "annotate_box", "label_landmarks",
+__all__ = ["CLASS_COLORS", "draw_scene", "draw_box", "show_gallery", "show_by_class", "annotate_box", "label_landmarks",
            "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid", "plot_pattern_grid"]
 
 #: One colour per class for boxes and landmarks.
 CLASS_COLORS = {"pedestrian": "#00e5ff", "car": "#ffea00", "motorcycle": "#ff4081", "background": "#ffffff"}
+
+
+def draw_box(ax, box: Sequence[float], image_size: int | tuple[int, int], *, label: str | None = None,
+             color: str = "red", linestyle: str = "-") -> None:
+    """Draw one box ``(bx, by, bh, bw)`` (fractions, the slides' convention) on an image axis, with an optional label.
+
+    For predicted or hand-made boxes: no :class:`~helpers.scenes.SceneObject` needed. Used in notebook 04
+    (the slide's box, a decoded label, the localizer's guesses) and by :func:`draw_scene`.
+    """
+    h, w = (image_size, image_size) if isinstance(image_size, (int, np.integer)) else image_size
+    x0, y0, x1, y1 = box_corners(box)
+    ax.add_patch(_rectangle((x0 * w - 0.5, y0 * h - 0.5), (x1 - x0) * w, (y1 - y0) * h, color, linestyle))
+    if label:
+        ax.text(x0 * w - 0.5, y0 * h - 1, label, color="black", fontsize=7, va="bottom",
+                bbox=dict(facecolor=color, lw=0, pad=1))
 
 
 def draw_scene(ax, image: np.ndarray, objects: Sequence[SceneObject] = (), *, boxes: bool = True,
@@ -35,12 +50,7 @@ def draw_scene(ax, image: np.ndarray, objects: Sequence[SceneObject] = (), *, bo
     for o in objects:
         color = box_color or CLASS_COLORS[o.class_name]
         if boxes:
-            x0, y0, x1, y1 = o.corners()
-            ax.add_patch(_rectangle((x0 * w - 0.5, y0 * h - 0.5), (x1 - x0) * w, (y1 - y0) * h,
-                                    color, linestyle))
-            if names:
-                ax.text(x0 * w - 0.5, y0 * h - 1, o.class_name, color="black", fontsize=7, va="bottom",
-                        bbox=dict(facecolor=color, lw=0, pad=1))
+            draw_box(ax, o.box, (h, w), label=o.class_name if names else None, color=color, linestyle=linestyle)
         if landmarks and len(o.landmarks):
             px, py = o.landmarks[:, 0] * w - 0.5, o.landmarks[:, 1] * h - 0.5
             if skeleton:
@@ -131,11 +141,14 @@ def plot_confusion(cm: np.ndarray, class_names: Sequence[str] = CLASS_NAMES, tit
     return fig
 
 
-def annotate_box(ax, obj: SceneObject, image_size: int) -> None:
-    """Mark the box centre and write ``bx, by, bh, bw`` beside the box (the slides' convention)."""
-    bx, by, bh, bw = obj.box
+def annotate_box(ax, box: Sequence[float] | SceneObject, image_size: int) -> None:
+    """Mark the box centre and write ``bx, by, bh, bw`` beside the box (the slides' convention).
+
+    ``box`` is ``(bx, by, bh, bw)`` in fractions, or a scene object (its box).
+    """
+    bx, by, bh, bw = box.box if isinstance(box, SceneObject) else (float(v) for v in box)
     s = image_size
-    x0, y0, x1, y1 = obj.corners()
+    x0, y0, x1, y1 = box_corners((bx, by, bh, bw))
     ax.plot(bx * s - 0.5, by * s - 0.5, "+", color="red", ms=10, mew=2)
     ax.annotate("", xy=(x1 * s - 0.5, y1 * s + 0.03 * s), xytext=(x0 * s - 0.5, y1 * s + 0.03 * s),
                 arrowprops=dict(arrowstyle="<->", color="white"))

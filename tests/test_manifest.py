@@ -1,6 +1,6 @@
 import shutil
 
-from helpers import manifest
+from course_tools import manifest
 from helpers.paths import DATA_DIR
 
 

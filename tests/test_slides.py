@@ -12,9 +12,10 @@ import nbformat
 import pytest
 
 from browser_support import browser  # noqa: F401  (fixture)
-from helpers import metrics, slides
+from helpers import metrics
+from course_tools import slides
 from helpers.paths import BUILD_DIR
-from helpers.run_notebooks import notebooks
+from course_tools.run_notebooks import notebooks
 
 NOTEBOOKS = notebooks()
 

@@ -13,10 +13,11 @@ import types
 import nbformat
 import pytest
 
-from helpers import metrics, open_anywhere, student
+from course_tools import open_anywhere, student
+from helpers import metrics
 from helpers.paths import ROOT
-from helpers.run_notebooks import notebooks
-from helpers.slides import SOLUTION_TAG
+from course_tools.run_notebooks import notebooks
+from course_tools.slides import MAINTAINER_TAG, SOLUTION_TAG
 
 NOTEBOOKS = notebooks()
 
@@ -69,8 +70,22 @@ def test_student_copies_have_no_outputs_and_no_solutions(tmp_path):
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert all(c.outputs == [] and c.execution_count is None for c in code)
         assert not any(SOLUTION_TAG in c.metadata.get("tags", []) for c in nb.cells)
+        assert not any(MAINTAINER_TAG in c.metadata.get("tags", []) or "metrics." in c.source for c in nb.cells), \
+            "students' copies carry no maintainer instrumentation"
         assert "widgets" not in nb.metadata
         assert _exercises_without_solutions(nb) >= 2, "the exercises themselves stay"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem[:2])
+def test_instrumentation_lives_in_the_last_cell_only(path):
+    """What maintainers measure (``metrics.record``, timing checks) stays out of the cells students read."""
+    nb = nbformat.read(path, as_version=4)
+    last = nb.cells[-1]
+    assert MAINTAINER_TAG in last.metadata.get("tags", []) and "metrics.record" in last.source
+    assert last.metadata.get("slideshow", {}).get("slide_type") == "skip"
+    for i, cell in enumerate(nb.cells[:-1]):
+        assert MAINTAINER_TAG not in cell.metadata.get("tags", []), f"cell {i}: only the last cell is the maintainer's"
+        assert "metrics." not in cell.source and "_ms <=" not in cell.source, f"cell {i} records or times: move it"
 
 
 def _exercises_without_solutions(nb) -> int:

@@ -2,7 +2,7 @@
 
 The repository's public address is written once, in ``pyproject.toml`` (``[project.urls] Repository``);
 the badges in README.md and in every notebook's first cell, and the Colab cell, are made from it.
-``python -m helpers.open_anywhere`` rewrites them all (after the repository moves: change the address in
+``python -m course_tools.open_anywhere`` rewrites them all (after the repository moves: change the address in
 ``pyproject.toml`` first); a test checks they agree.
 
 The Colab cell is the first code cell of every notebook. In Colab it fetches the course (the notebooks
@@ -18,7 +18,9 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from .paths import ROOT
+from helpers.paths import ROOT
+
+from .run_notebooks import notebooks
 
 __all__ = ["repository_url", "badges", "with_badges", "strip_badges", "colab_cell_source", "apply", "main"]
 
@@ -118,8 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Rewrite the Colab/Binder badges and the Colab cell everywhere.")
     ap.parse_args(argv)
     import nbformat
-
-    from .run_notebooks import notebooks
 
     url = repository_url()
     readme = ROOT / "README.md"

@@ -11,8 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .paths import ROOT
-from .slides import SOLUTION_TAG
+from helpers.paths import ROOT
+
+from .run_notebooks import notebooks
+from .slides import MAINTAINER_TAG, SOLUTION_TAG
 
 __all__ = ["STUDENT_DIR", "student_version", "write_copies", "main"]
 
@@ -21,12 +23,13 @@ STUDENT_DIR = ROOT / "student"
 
 
 def student_version(nb):
-    """A clean copy of ``nb``: no outputs, no execution counts, no solution cells, no widget state."""
+    """A clean copy of ``nb``: no outputs, no execution counts, no solution or maintainer cells, no widget state."""
     import copy
 
     clean = copy.deepcopy(nb)
     clean.metadata.pop("widgets", None)
-    clean.cells = [c for c in clean.cells if SOLUTION_TAG not in c.metadata.get("tags", [])]
+    clean.cells = [c for c in clean.cells
+                   if not {SOLUTION_TAG, MAINTAINER_TAG} & set(c.metadata.get("tags", []))]
     for cell in clean.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
@@ -55,7 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("only", nargs="*", help="only notebooks whose name starts with these (e.g. 03)")
     args = ap.parse_args(argv)
-    from .run_notebooks import notebooks
 
     written, kept = write_copies(notebooks(args.only))
     for p in written:

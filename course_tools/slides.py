@@ -5,7 +5,7 @@
 lecture -- start a new slide; a ``###`` heading or a further explanation starts a sub-slide below it; code
 goes on the slide of the text before it; a second figure in a row gets a sub-slide of its own; the Colab
 cell and the exercises' solutions are skipped. :func:`assign_slide_types` applies these rules to cells that
-have no slide type yet (``python -m helpers.slides --tag``; ``--retag`` re-applies them to every cell), so what
+have no slide type yet (``python -m course_tools.slides --tag``; ``--retag`` re-applies them to every cell), so what
 an instructor changes by hand is kept.
 
 **Offline decks** (``make slides``): :func:`export_deck` turns an executed notebook into one HTML file in
@@ -20,10 +20,12 @@ import re
 import sys
 from pathlib import Path
 
-from .open_anywhere import COLAB_CELL_MARK, strip_badges
-from .paths import BUILD_DIR
+from helpers.paths import BUILD_DIR
 
-__all__ = ["SLIDES_DIR", "SOLUTION_TAG", "slide_type_for", "assign_slide_types", "reveal_dir", "export_deck",
+from .open_anywhere import COLAB_CELL_MARK, strip_badges
+from .run_notebooks import notebooks
+
+__all__ = ["SLIDES_DIR", "SOLUTION_TAG", "MAINTAINER_TAG", "slide_type_for", "assign_slide_types", "reveal_dir", "export_deck",
            "external_references", "main"]
 
 #: Where ``make slides`` writes the decks.
@@ -31,6 +33,9 @@ SLIDES_DIR = BUILD_DIR / "slides"
 #: Cells with this tag hold an exercise's solution: hidden in the notebook, skipped in slides,
 #: removed from students' copies.
 SOLUTION_TAG = "solution"
+#: The last cell of every notebook, with this tag, records the measured figures for ``build/metrics.json``:
+#: maintainers' instrumentation, skipped in slides and removed from students' copies.
+MAINTAINER_TAG = "maintainer"
 
 
 def _has_figure(cell) -> bool:
@@ -39,7 +44,8 @@ def _has_figure(cell) -> bool:
 
 def slide_type_for(cell, previous=None) -> str:
     """The slide type the course's rules give ``cell`` (``previous`` is the cell before it, if any)."""
-    if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
+    tags = cell.get("metadata", {}).get("tags", [])
+    if SOLUTION_TAG in tags or MAINTAINER_TAG in tags:
         return "skip"
     source = cell.source.lstrip()
     if cell.cell_type == "code":
@@ -218,7 +224,6 @@ def main(argv: list[str] | None = None) -> int:
 
     import nbformat
 
-    from .run_notebooks import notebooks
 
     for p in notebooks(args.only):
         if args.tag:

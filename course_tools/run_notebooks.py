@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from .metrics import METRICS_PATH, record
-from .paths import BUILD_DIR, ROOT
+from helpers.metrics import METRICS_PATH, record
+from helpers.paths import BUILD_DIR, ROOT
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 

@@ -2,7 +2,7 @@
 
 Format: one tab-separated line per file -- ``path  bytes  sha256  licence  source`` -- with
 paths relative to ``data/``; lines starting with ``#`` are comments.
-``python -m helpers.manifest`` checks it; ``--write`` refreshes sizes and hashes (keeping
+``python -m course_tools.manifest`` checks it; ``--write`` refreshes sizes and hashes (keeping
 licences and sources, which a person must fill in for a new file).
 """
 
@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import DATA_DIR
+from helpers.paths import DATA_DIR
 
 __all__ = ["MAX_BYTES", "FORBIDDEN_SUFFIXES", "Entry", "read", "sha256", "problems", "write"]
 

@@ -1,220 +1,26 @@
-"""Procedurally generated "street scenes": the course's offline dataset.
+"""How a scene is painted: an anti-aliased float canvas, the street, and one painter per object class.
 
-Each scene is a small RGB picture of a street seen from the side -- sky, a row of
-buildings with windows, a sidewalk, a road with lane markings, street furniture
-(lamps, trees, signs, bins) -- with at most one *object* of the lecture's classes:
-
-====  ============  ==========================================
- id   name          landmarks (fixed order, see LANDMARK_NAMES)
-====  ============  ==========================================
- 1    pedestrian    14 body joints (pose)
- 2    car           wheels, lights, roof corners
- 3    motorcycle    wheels, headlight, handlebar, seat, rider
- 4    background    none (no object in the scene)
-====  ============  ==========================================
-
-Ground truth is exact because the scene is drawn from geometry:
-
-* ``box`` follows the slides: ``(bx, by, bh, bw)`` = centre x, centre y, height,
-  width, all as fractions of the image size (x to the right, y downwards).
-* ``landmarks`` are ``(x, y)`` fractions of the image size, in the order of
-  ``LANDMARK_NAMES[class_name]``. A pedestrian faces the camera, so the person's
-  *right* joints are on the image's *left*.
-
-Scenes are drawn with anti-aliased signed-distance shapes using only IEEE-exact
-array operations (no vectorised transcendental functions), and every scene ``i`` of
-seed ``s`` draws from its own generator ``default_rng([s, i])``: the same seed
-gives the same pixels on any machine, in any batch size, in any order.
+Shapes are signed-distance fields evaluated with IEEE-exact array operations only (no vectorised
+transcendental functions), so the same seed gives the same pixels on any machine. Each painter draws
+its object and returns the object's landmarks (pixel units) and which way it faces; the canvas records
+the painted extent, which becomes the object's exact box.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-__all__ = [
-    "CLASS_NAMES",
-    "CLASS_IDS",
-    "LANDMARK_NAMES",
-    "SKELETON",
-    "SceneObject",
-    "StreetScenes",
-    "generate_scenes",
-    "class_id",
-]
-
-#: Class names by id - 1 (the slides' order: 1 pedestrian, 2 car, 3 motorcycle, 4 background).
-CLASS_NAMES: tuple[str, ...] = ("pedestrian", "car", "motorcycle", "background")
-#: Class name -> class id (1-based, as on the slides).
-CLASS_IDS: dict[str, int] = {name: i + 1 for i, name in enumerate(CLASS_NAMES)}
-
-#: Landmark order per class. "left"/"right" are the pedestrian's own sides.
-LANDMARK_NAMES: dict[str, tuple[str, ...]] = {
-    "pedestrian": (
-        "head", "neck",
-        "right_shoulder", "right_elbow", "right_wrist",
-        "left_shoulder", "left_elbow", "left_wrist",
-        "right_hip", "right_knee", "right_ankle",
-        "left_hip", "left_knee", "left_ankle",
-    ),
-    "car": ("front_wheel", "rear_wheel", "headlight", "taillight", "roof_front", "roof_rear"),
-    "motorcycle": ("front_wheel", "rear_wheel", "headlight", "handlebar", "seat", "rider_head"),
-    "background": (),
-}
-
-#: Pairs of landmark names joined by a line when a skeleton is drawn.
-SKELETON: dict[str, tuple[tuple[str, str], ...]] = {
-    "pedestrian": (
-        ("head", "neck"),
-        ("neck", "right_shoulder"), ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
-        ("neck", "left_shoulder"), ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
-        ("neck", "right_hip"), ("neck", "left_hip"), ("right_hip", "left_hip"),
-        ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
-        ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
-    ),
-    "car": (),  # points only: a car has no skeleton
-    "motorcycle": (("rear_wheel", "seat"), ("seat", "handlebar"), ("handlebar", "front_wheel"),
-                   ("handlebar", "headlight"), ("seat", "rider_head")),
-    "background": (),
-}
-
-
-def class_id(name_or_id: str | int) -> int:
-    """Return the 1-based class id of a class name (or check an id).
-
-    Raises
-    ------
-    ValueError
-        For an unknown name or an id outside 1..4, listing the valid ones.
-    """
-    if isinstance(name_or_id, (int, np.integer)) and not isinstance(name_or_id, bool):
-        if 1 <= int(name_or_id) <= len(CLASS_NAMES):
-            return int(name_or_id)
-        raise ValueError(f"class id {name_or_id} is out of range: use 1..{len(CLASS_NAMES)} "
-                         f"({', '.join(f'{i + 1} {n}' for i, n in enumerate(CLASS_NAMES))})")
-    key = str(name_or_id).strip().lower()
-    if key not in CLASS_IDS:
-        raise ValueError(f"unknown class {name_or_id!r}: use one of {', '.join(CLASS_NAMES)}")
-    return CLASS_IDS[key]
-
-
-@dataclass(frozen=True)
-class SceneObject:
-    """One object of a scene, with its exact ground truth.
-
-    Attributes
-    ----------
-    class_id : int
-        1 pedestrian, 2 car, 3 motorcycle.
-    box : tuple of float
-        ``(bx, by, bh, bw)``: centre x, centre y, height, width as fractions of the image.
-    landmarks : numpy.ndarray
-        ``(K, 2)`` array of ``(x, y)`` fractions in the order ``LANDMARK_NAMES[class_name]``.
-    facing : int
-        +1 facing right, -1 facing left (pedestrians face the camera: 0).
-    """
-
-    class_id: int
-    box: tuple[float, float, float, float]
-    landmarks: np.ndarray = field(repr=False)
-    facing: int = 0
-
-    @property
-    def class_name(self) -> str:
-        return CLASS_NAMES[self.class_id - 1]
-
-    @property
-    def landmark_names(self) -> tuple[str, ...]:
-        return LANDMARK_NAMES[self.class_name]
-
-    def corners(self) -> tuple[float, float, float, float]:
-        """The box as ``(x0, y0, x1, y1)`` fractions."""
-        bx, by, bh, bw = self.box
-        return bx - bw / 2, by - bh / 2, bx + bw / 2, by + bh / 2
-
-
-@dataclass
-class StreetScenes:
-    """A batch of street scenes and their ground truth.
-
-    Attributes
-    ----------
-    images : numpy.ndarray
-        ``(N, size, size, 3)`` uint8 RGB pictures.
-    class_ids : numpy.ndarray
-        ``(N,)`` int, 1..4 (for several objects: the largest object's class).
-    boxes : numpy.ndarray
-        ``(N, 4)`` float32 ``(bx, by, bh, bw)``; zeros where there is no object.
-    objects : list of list of SceneObject
-        Every object of every scene (empty list for background).
-    seed : int
-        The seed the batch was generated from; scene ``i`` is ``generate_scenes(1, seed, start=i)``.
-    start : int
-        Index of the first scene.
-    """
-
-    images: np.ndarray
-    class_ids: np.ndarray
-    boxes: np.ndarray
-    objects: list[list[SceneObject]]
-    seed: int
-    start: int = 0
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    @property
-    def labels(self) -> np.ndarray:
-        """0-based class indices (``class_ids - 1``), the targets a Keras classifier uses."""
-        return self.class_ids - 1
-
-    @property
-    def class_names(self) -> list[str]:
-        return [CLASS_NAMES[c - 1] for c in self.class_ids]
-
-    def has_object(self) -> np.ndarray:
-        """``(N,)`` bool: True where the scene holds an object (p_d = 1 on the slides)."""
-        return self.class_ids != CLASS_IDS["background"]
-
-    def landmarks(self, class_name: str = "pedestrian") -> tuple[np.ndarray, np.ndarray]:
-        """Landmarks of the first object of a class in each scene.
-
-        Returns
-        -------
-        points : numpy.ndarray
-            ``(N, K, 2)`` float32 ``(x, y)`` fractions (zeros where absent).
-        present : numpy.ndarray
-            ``(N,)`` bool, True where the scene has such an object.
-        """
-        cid = class_id(class_name)
-        k = len(LANDMARK_NAMES[CLASS_NAMES[cid - 1]])
-        pts = np.zeros((len(self), k, 2), np.float32)
-        present = np.zeros(len(self), bool)
-        for i, objs in enumerate(self.objects):
-            for o in objs:
-                if o.class_id == cid:
-                    pts[i] = o.landmarks
-                    present[i] = True
-                    break
-        return pts, present
-
-    def subset(self, index: Sequence[int] | np.ndarray) -> "StreetScenes":
-        """A new batch holding only the scenes at ``index`` (ints or a bool mask)."""
-        idx = np.arange(len(self))[np.asarray(index)]
-        return StreetScenes(self.images[idx], self.class_ids[idx], self.boxes[idx],
-                            [self.objects[i] for i in idx], self.seed, self.start)
-
+__all__ = ["Canvas", "Layout", "draw_street", "PAINTERS"]
 
 # --------------------------------------------------------------------------------------
 # Anti-aliased painting on a float canvas (pixel units, y downwards).
 # --------------------------------------------------------------------------------------
 
-class _Canvas:
+class Canvas:
     def __init__(self, size: int):
         self.size = size
         self.img = np.zeros((3, size, size), np.float32)  # channels first: fast blending
@@ -381,16 +187,16 @@ def _pick(rng: np.random.Generator, palette):
 # --------------------------------------------------------------------------------------
 
 @dataclass
-class _Layout:
+class Layout:
     base: float      # y where buildings meet the sidewalk (fraction)
     curb: float      # y of the curb: sidewalk above, road below
 
 
-def _draw_street(cv: _Canvas, rng: np.random.Generator) -> _Layout:
+def draw_street(cv: Canvas, rng: np.random.Generator) -> Layout:
     S = cv.size
     base = float(rng.uniform(0.40, 0.50))
     curb = base + float(rng.uniform(0.08, 0.13))
-    lay = _Layout(base, curb)
+    lay = Layout(base, curb)
 
     # sky: vertical gradient
     sky = np.asarray(_jitter(rng, _pick(rng, _SKIES), 0.05), np.float32)
@@ -443,7 +249,7 @@ def _draw_street(cv: _Canvas, rng: np.random.Generator) -> _Layout:
     return lay
 
 
-def _windows(cv: _Canvas, rng, x0, y0, x1, y1) -> None:
+def _windows(cv: Canvas, rng, x0, y0, x1, y1) -> None:
     S = cv.size
     pitch_x = float(rng.uniform(0.05, 0.09)) * S
     pitch_y = float(rng.uniform(0.06, 0.10)) * S
@@ -467,7 +273,7 @@ def _windows(cv: _Canvas, rng, x0, y0, x1, y1) -> None:
     region[:] = np.where(inside, np.where(lit, glow, dark), region)
 
 
-def _furniture(cv: _Canvas, rng, lay: _Layout) -> None:
+def _furniture(cv: Canvas, rng, lay: Layout) -> None:
     S = cv.size
     kind = int(rng.integers(4))
     x = float(rng.uniform(0.03, 0.97)) * S
@@ -508,7 +314,7 @@ def _furniture(cv: _Canvas, rng, lay: _Layout) -> None:
 # Objects. Each returns its landmarks in pixel units; the canvas records the extent.
 # --------------------------------------------------------------------------------------
 
-def _pedestrian(cv: _Canvas, rng, foot_x: float, ground: float, height: float) -> tuple[np.ndarray, int]:
+def _pedestrian(cv: Canvas, rng, foot_x: float, ground: float, height: float) -> tuple[np.ndarray, int]:
     H = height
     deg = math.pi / 180
 
@@ -598,7 +404,7 @@ def _pedestrian(cv: _Canvas, rng, foot_x: float, ground: float, height: float) -
     return pts, 0
 
 
-def _car(cv: _Canvas, rng, x_center: float, ground: float, length: float) -> tuple[np.ndarray, int]:
+def _car(cv: Canvas, rng, x_center: float, ground: float, length: float) -> tuple[np.ndarray, int]:
     L = length
     facing = 1 if rng.random() < 0.5 else -1
     kind = int(rng.integers(3))  # 0 sedan, 1 hatchback, 2 van
@@ -653,7 +459,7 @@ def _car(cv: _Canvas, rng, x_center: float, ground: float, length: float) -> tup
     return pts, facing
 
 
-def _motorcycle(cv: _Canvas, rng, x_center: float, ground: float, length: float) -> tuple[np.ndarray, int]:
+def _motorcycle(cv: Canvas, rng, x_center: float, ground: float, length: float) -> tuple[np.ndarray, int]:
     L = length
     facing = 1 if rng.random() < 0.5 else -1
     x0 = x_center - L / 2
@@ -704,192 +510,6 @@ def _motorcycle(cv: _Canvas, rng, x_center: float, ground: float, length: float)
     return pts, facing
 
 
-# --------------------------------------------------------------------------------------
-# Scenes
-# --------------------------------------------------------------------------------------
 
-def _place(rng, cls: int, lay: _Layout, x_range=(0.0, 1.0), shrink: float = 1.0):
-    """Ground line, horizontal position and size (fractions) for an object of class ``cls``."""
-    lo = lay.curb + 0.06 if cls != 1 else lay.base + 0.05
-    ground = float(rng.uniform(lo, 0.98))
-    depth = (ground - lay.base) / (1.0 - lay.base)  # 0 far .. 1 near
-    if cls == 1:
-        size = (0.36 + 0.30 * depth) * float(rng.uniform(0.9, 1.1))   # body height
-        half = 0.22 * size
-    elif cls == 2:
-        size = (0.48 + 0.32 * depth) * float(rng.uniform(0.9, 1.1))   # car length
-        half = 0.52 * size
-    else:
-        size = (0.34 + 0.22 * depth) * float(rng.uniform(0.9, 1.1))   # motorcycle length
-        half = 0.55 * size
-    size, half = size * shrink, half * shrink
-    a, b = max(x_range[0] + 0.5 * half, half + 0.02), min(x_range[1] - 0.5 * half, 1.0 - half - 0.02)
-    x = float(rng.uniform(a, b)) if b > a else 0.5 * (a + b)
-    return ground, x, size
-
-
-_DRAW = {1: _pedestrian, 2: _car, 3: _motorcycle}
-
-
-def _render_one(seed: int, index: int, size: int, n_objects: tuple[int, int],
-                class_ids: tuple[int, ...]) -> tuple[np.ndarray, list[SceneObject]]:
-    rng = np.random.default_rng([seed, index])
-    cv = _Canvas(size)
-    lay = _draw_street(cv, rng)
-    lo, hi = n_objects
-    if hi <= 1:
-        cls = int(class_ids[int(rng.integers(len(class_ids)))])
-        classes = [] if cls == CLASS_IDS["background"] else [cls]
-    else:
-        k = int(rng.integers(lo, hi + 1))
-        fg = [c for c in class_ids if c != CLASS_IDS["background"]] or [1, 2, 3]
-        classes = [int(fg[int(rng.integers(len(fg)))]) for _ in range(k)]
-    # place, then draw far (small ground y) to near so nearer objects occlude
-    placed = []
-    for n, cls in enumerate(classes):
-        xr = (n / len(classes), (n + 1) / len(classes)) if len(classes) > 1 else (0.0, 1.0)
-        # several objects share the street: draw them smaller
-        ground, x, sz = _place(rng, cls, lay, xr, shrink=0.75 if len(classes) > 1 else 1.0)
-        placed.append((ground, n, cls, x, sz))
-    objects = []
-    for ground, _, cls, x, sz in sorted(placed):
-        cv.extent = [math.inf, math.inf, -math.inf, -math.inf]
-        pts, facing = _DRAW[cls](cv, rng, x * size, ground * size, sz * size)
-        e = cv.extent
-        cv.extent = None
-        x0, y0 = max(e[0], 0.0) / size, max(e[1], 0.0) / size
-        x1, y1 = min(e[2], size) / size, min(e[3], size) / size
-        box = ((x0 + x1) / 2, (y0 + y1) / 2, y1 - y0, x1 - x0)
-        lm = np.clip(pts / size, 0.0, 1.0).astype(np.float32)
-        objects.append(SceneObject(cls, tuple(float(v) for v in box), lm, facing))
-    # camera: exposure and sensor noise
-    gain = np.float32(rng.uniform(0.85, 1.12))
-    sigma = np.float32(rng.uniform(0.0, 0.035))
-    # uniform sensor noise with standard deviation sigma (cheaper to draw than Gaussian)
-    noise = (rng.random((size, size, 3), dtype=np.float32) - np.float32(0.5)) * (sigma * np.float32(3.4641016))
-    img = np.clip(cv.img.transpose(1, 2, 0) * gain + noise, 0, 1)
-    img = np.floor(img * np.float32(255) + np.float32(0.5)).astype(np.uint8)
-    # biggest object first (it names the scene's class)
-    objects.sort(key=lambda o: -o.box[2] * o.box[3])
-    return img, objects
-
-
-def _render_range(args) -> tuple[np.ndarray, list[list[SceneObject]]]:
-    seed, start, stop, size, n_objects, class_ids = args
-    imgs = np.empty((stop - start, size, size, 3), np.uint8)
-    objs = []
-    for k, i in enumerate(range(start, stop)):
-        imgs[k], o = _render_one(seed, i, size, n_objects, class_ids)
-        objs.append(o)
-    return imgs, objs
-
-
-def _render_into(args) -> list[list[SceneObject]]:
-    """Worker: draw scenes straight into a shared-memory batch (no image bytes travel back)."""
-    from multiprocessing import shared_memory
-
-    name, total, first, (seed, start, stop, size, n_objects, class_ids) = args
-    shm = shared_memory.SharedMemory(name=name)
-    try:
-        out = np.ndarray((total, size, size, 3), np.uint8, buffer=shm.buf)
-        objs = []
-        for k, i in enumerate(range(start, stop)):
-            out[first + k], o = _render_one(seed, i, size, n_objects, class_ids)
-            objs.append(o)
-        del out
-        return objs
-    finally:
-        shm.close()
-
-
-def _render_parallel(chunks, n: int, size: int, workers: int, base: int):
-    from multiprocessing import shared_memory
-
-    shm = shared_memory.SharedMemory(create=True, size=max(1, n * size * size * 3))
-    try:
-        jobs = [(shm.name, n, c[1] - base, c) for c in chunks]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            objs = [o for part in pool.map(_render_into, jobs) for o in part]
-        images = np.ndarray((n, size, size, 3), np.uint8, buffer=shm.buf).copy()
-        return images, objs
-    finally:
-        shm.close()
-        shm.unlink()
-
-
-def generate_scenes(
-    n: int,
-    seed: int = 0,
-    *,
-    size: int = 64,
-    start: int = 0,
-    classes: Sequence[str | int] | None = None,
-    n_objects: int | tuple[int, int] = 1,
-    workers: int | None = None,
-) -> StreetScenes:
-    """Generate ``n`` street scenes with exact ground truth.
-
-    Parameters
-    ----------
-    n : int
-        Number of scenes (>= 0).
-    seed : int
-        Seed of the whole set; scene ``start + i`` depends only on ``(seed, start + i)``.
-    size : int
-        Side of the square image in pixels (16..512). Geometry is drawn in fractions,
-        so the same seed at a larger size is the same scene, sharper.
-    start : int
-        Index of the first scene: ``generate_scenes(10, s, start=5)`` are scenes 5..14 of seed ``s``.
-    classes : sequence of str or int, optional
-        Classes to draw from uniformly (default: all four).
-    n_objects : int or (min, max)
-        1 (default) for the lecture's one-object scenes; a ``(min, max)`` range for scenes
-        with several objects (detection). ``classes`` then chooses the objects' classes.
-    workers : int, optional
-        Processes to use; default: up to 2 when ``n >= 4000``, else 1. Results are identical
-        for any number of workers.
-
-    Returns
-    -------
-    StreetScenes
-
-    Examples
-    --------
-    >>> scenes = generate_scenes(8, seed=1)
-    >>> scenes.images.shape, scenes.class_names[0]   # doctest: +SKIP
-    ((8, 64, 64, 3), 'car')
-    """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a whole number of scenes >= 0, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
-        raise ValueError(f"start must be a whole number >= 0, got {start!r}")
-    if not isinstance(size, (int, np.integer)) or not 16 <= size <= 512:
-        raise ValueError(f"size must be a whole number of pixels in 16..512, got {size!r}")
-    if isinstance(n_objects, (int, np.integer)):
-        n_objects = (int(n_objects), int(n_objects))
-    lo, hi = (int(v) for v in n_objects)
-    if not 1 <= lo <= hi <= 4:
-        raise ValueError(f"n_objects must be 1 or a range (min, max) with 1 <= min <= max <= 4, got {n_objects!r}")
-    cids = tuple(sorted({class_id(c) for c in classes})) if classes is not None else (1, 2, 3, 4)
-    if not cids:
-        raise ValueError("classes is empty: give at least one of " + ", ".join(CLASS_NAMES))
-    n, seed, start, size = int(n), int(seed), int(start), int(size)
-
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1) if n >= 4000 else 1
-    chunks = [(seed, a, min(a + 500, start + n), size, (lo, hi), cids) for a in range(start, start + n, 500)]
-    parts = None
-    if workers > 1 and len(chunks) > 1:
-        try:
-            parts = [_render_parallel(chunks, n, size, workers, start)]
-        except (OSError, RuntimeError):  # no process pool or shared memory here: draw in-process
-            parts = None
-    if parts is None:
-        parts = [_render_range(c) for c in chunks]
-    images = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, size, size, 3), np.uint8)
-    objects = [o for p in parts for o in p[1]]
-    class_ids_arr = np.array([o[0].class_id if o else CLASS_IDS["background"] for o in objects], np.int64)
-    boxes = np.array([o[0].box if o else (0.0, 0.0, 0.0, 0.0) for o in objects], np.float32).reshape(-1, 4)
-    return StreetScenes(images, class_ids_arr, boxes, objects, seed, start)
+#: Class id -> painter ``(canvas, rng, x_centre, ground, size) -> (landmarks in pixels, facing)``.
+PAINTERS = {1: _pedestrian, 2: _car, 3: _motorcycle}

@@ -1,0 +1,204 @@
+"""What a scene is: the classes, the box convention, the landmark order, and the containers.
+
+The box convention lives here and only here: ``(bx, by, bh, bw)`` = centre x, centre y, height, width,
+as fractions of the image size (x to the right, y downwards). :func:`box_corners` and
+:func:`box_from_corners` convert to and from ``(x0, y0, x1, y1)``; every module that needs a box's
+edges calls them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["CLASS_NAMES", "CLASS_IDS", "LANDMARK_NAMES", "SKELETON", "class_id", "box_corners", "box_from_corners",
+           "SceneObject", "StreetScenes"]
+
+
+#: Class names by id - 1 (the slides' order: 1 pedestrian, 2 car, 3 motorcycle, 4 background).
+CLASS_NAMES: tuple[str, ...] = ("pedestrian", "car", "motorcycle", "background")
+#: Class name -> class id (1-based, as on the slides).
+CLASS_IDS: dict[str, int] = {name: i + 1 for i, name in enumerate(CLASS_NAMES)}
+
+#: Landmark order per class. "left"/"right" are the pedestrian's own sides.
+LANDMARK_NAMES: dict[str, tuple[str, ...]] = {
+    "pedestrian": (
+        "head", "neck",
+        "right_shoulder", "right_elbow", "right_wrist",
+        "left_shoulder", "left_elbow", "left_wrist",
+        "right_hip", "right_knee", "right_ankle",
+        "left_hip", "left_knee", "left_ankle",
+    ),
+    "car": ("front_wheel", "rear_wheel", "headlight", "taillight", "roof_front", "roof_rear"),
+    "motorcycle": ("front_wheel", "rear_wheel", "headlight", "handlebar", "seat", "rider_head"),
+    "background": (),
+}
+
+#: Pairs of landmark names joined by a line when a skeleton is drawn.
+SKELETON: dict[str, tuple[tuple[str, str], ...]] = {
+    "pedestrian": (
+        ("head", "neck"),
+        ("neck", "right_shoulder"), ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
+        ("neck", "left_shoulder"), ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
+        ("neck", "right_hip"), ("neck", "left_hip"), ("right_hip", "left_hip"),
+        ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
+        ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
+    ),
+    "car": (),  # points only: a car has no skeleton
+    "motorcycle": (("rear_wheel", "seat"), ("seat", "handlebar"), ("handlebar", "front_wheel"),
+                   ("handlebar", "headlight"), ("seat", "rider_head")),
+    "background": (),
+}
+
+
+def class_id(name_or_id: str | int) -> int:
+    """Return the 1-based class id of a class name (or check an id).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or an id outside 1..4, listing the valid ones.
+    """
+    if isinstance(name_or_id, (int, np.integer)) and not isinstance(name_or_id, bool):
+        if 1 <= int(name_or_id) <= len(CLASS_NAMES):
+            return int(name_or_id)
+        raise ValueError(f"class id {name_or_id} is out of range: use 1..{len(CLASS_NAMES)} "
+                         f"({', '.join(f'{i + 1} {n}' for i, n in enumerate(CLASS_NAMES))})")
+    key = str(name_or_id).strip().lower()
+    if key not in CLASS_IDS:
+        raise ValueError(f"unknown class {name_or_id!r}: use one of {', '.join(CLASS_NAMES)}")
+    return CLASS_IDS[key]
+
+
+def box_corners(boxes) -> np.ndarray:
+    """Boxes ``(..., 4)`` as ``(bx, by, bh, bw)`` -> their corners ``(..., 4)`` as ``(x0, y0, x1, y1)`` (same units).
+
+    Examples
+    --------
+    >>> box_corners((0.5, 0.5, 0.2, 0.4)).tolist()   # centre 0.5, 0.5; 0.2 high, 0.4 wide
+    [0.3, 0.4, 0.7, 0.6]
+    """
+    b = np.asarray(boxes, np.float64)
+    if b.shape[-1:] != (4,):
+        raise ValueError(f"boxes are (bx, by, bh, bw) along the last axis: got shape {b.shape}")
+    bx, by, bh, bw = np.moveaxis(b, -1, 0)
+    return np.stack([bx - bw / 2, by - bh / 2, bx + bw / 2, by + bh / 2], axis=-1)
+
+
+def box_from_corners(corners) -> np.ndarray:
+    """Corners ``(..., 4)`` as ``(x0, y0, x1, y1)`` -> boxes ``(..., 4)`` as ``(bx, by, bh, bw)``: the inverse of
+    :func:`box_corners`."""
+    c = np.asarray(corners, np.float64)
+    if c.shape[-1:] != (4,):
+        raise ValueError(f"corners are (x0, y0, x1, y1) along the last axis: got shape {c.shape}")
+    x0, y0, x1, y1 = np.moveaxis(c, -1, 0)
+    return np.stack([(x0 + x1) / 2, (y0 + y1) / 2, y1 - y0, x1 - x0], axis=-1)
+
+
+@dataclass(frozen=True)
+class SceneObject:
+    """One object of a scene, with its exact ground truth.
+
+    Attributes
+    ----------
+    class_id : int
+        1 pedestrian, 2 car, 3 motorcycle.
+    box : tuple of float
+        ``(bx, by, bh, bw)``: centre x, centre y, height, width as fractions of the image.
+    landmarks : numpy.ndarray
+        ``(K, 2)`` array of ``(x, y)`` fractions in the order ``LANDMARK_NAMES[class_name]``.
+    facing : int
+        +1 facing right, -1 facing left (pedestrians face the camera: 0).
+    """
+
+    class_id: int
+    box: tuple[float, float, float, float]
+    landmarks: np.ndarray = field(repr=False)
+    facing: int = 0
+
+    @property
+    def class_name(self) -> str:
+        return CLASS_NAMES[self.class_id - 1]
+
+    @property
+    def landmark_names(self) -> tuple[str, ...]:
+        return LANDMARK_NAMES[self.class_name]
+
+    def corners(self) -> tuple[float, float, float, float]:
+        """The box as ``(x0, y0, x1, y1)`` fractions."""
+        return tuple(float(v) for v in box_corners(self.box))
+
+
+@dataclass
+class StreetScenes:
+    """A batch of street scenes and their ground truth.
+
+    Attributes
+    ----------
+    images : numpy.ndarray
+        ``(N, size, size, 3)`` uint8 RGB pictures.
+    class_ids : numpy.ndarray
+        ``(N,)`` int, 1..4 (for several objects: the largest object's class).
+    boxes : numpy.ndarray
+        ``(N, 4)`` float32 ``(bx, by, bh, bw)``; zeros where there is no object.
+    objects : list of list of SceneObject
+        Every object of every scene (empty list for background).
+    seed : int
+        The seed the batch was generated from; scene ``i`` is ``generate_scenes(1, seed, start=i)``.
+    start : int
+        Index of the first scene.
+    """
+
+    images: np.ndarray
+    class_ids: np.ndarray
+    boxes: np.ndarray
+    objects: list[list[SceneObject]]
+    seed: int
+    start: int = 0
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """0-based class indices (``class_ids - 1``), the targets a Keras classifier uses."""
+        return self.class_ids - 1
+
+    @property
+    def class_names(self) -> list[str]:
+        return [CLASS_NAMES[c - 1] for c in self.class_ids]
+
+    def has_object(self) -> np.ndarray:
+        """``(N,)`` bool: True where the scene holds an object (p_d = 1 on the slides)."""
+        return self.class_ids != CLASS_IDS["background"]
+
+    def landmarks(self, class_name: str = "pedestrian") -> tuple[np.ndarray, np.ndarray]:
+        """Landmarks of the first object of a class in each scene.
+
+        Returns
+        -------
+        points : numpy.ndarray
+            ``(N, K, 2)`` float32 ``(x, y)`` fractions (zeros where absent).
+        present : numpy.ndarray
+            ``(N,)`` bool, True where the scene has such an object.
+        """
+        cid = class_id(class_name)
+        k = len(LANDMARK_NAMES[CLASS_NAMES[cid - 1]])
+        pts = np.zeros((len(self), k, 2), np.float32)
+        present = np.zeros(len(self), bool)
+        for i, objs in enumerate(self.objects):
+            for o in objs:
+                if o.class_id == cid:
+                    pts[i] = o.landmarks
+                    present[i] = True
+                    break
+        return pts, present
+
+    def subset(self, index: Sequence[int] | np.ndarray) -> "StreetScenes":
+        """A new batch holding only the scenes at ``index`` (ints or a bool mask)."""
+        idx = np.arange(len(self))[np.asarray(index)]
+        return StreetScenes(self.images[idx], self.class_ids[idx], self.boxes[idx],
+                            [self.objects[i] for i in idx], self.seed, self.start)
+
