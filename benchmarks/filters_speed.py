@@ -11,7 +11,8 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from helpers import course_model, filters, metrics  # noqa: E402
+from course_tools import metrics  # noqa: E402
+from helpers import course_model, filters  # noqa: E402
 
 
 def timed(**kwargs) -> float:

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers.metrics import METRICS_PATH, record
+from .metrics import METRICS_PATH, record
 from helpers.paths import BUILD_DIR, ROOT
 
 NOTEBOOK_DIR = ROOT / "notebooks"

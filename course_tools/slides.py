@@ -25,7 +25,8 @@ from helpers.paths import BUILD_DIR
 from .open_anywhere import COLAB_CELL_MARK, strip_badges
 from .run_notebooks import notebooks
 
-__all__ = ["SLIDES_DIR", "SOLUTION_TAG", "MAINTAINER_TAG", "slide_type_for", "assign_slide_types", "reveal_dir", "export_deck",
+__all__ = ["SLIDES_DIR", "SOLUTION_TAG", "MAINTAINER_TAG", "slide_type_for", "assign_slide_types", "reveal_dir",
+           "export_deck",
            "external_references", "main"]
 
 #: Where ``make slides`` writes the decks.

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from .gradients import feature_gradients
-from .layers import counterpart, output_rank, select_layers, spatial_layers, tap_model, without_activation
+from .layers import (
+    counterpart,
+    output_rank,
+    select_layers,
+    spatial_layers,
+    tap_model,
+    without_activation,
+)
+from .scenes import box_corners, box_from_corners
 
 if TYPE_CHECKING:
     import keras
@@ -191,8 +199,8 @@ def pointing_game(heatmaps: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     flat = h.reshape(n, -1)
     k = flat.argmax(axis=1)
     py, px = (k // W + 0.5) / H, (k % W + 0.5) / W
-    bx, by, bh, bw = np.asarray(boxes, np.float32).T
-    inside = (np.abs(px - bx) <= bw / 2) & (np.abs(py - by) <= bh / 2)
+    x0, y0, x1, y1 = box_corners(np.asarray(boxes, np.float32)).T
+    inside = (x0 <= px) & (px <= x1) & (y0 <= py) & (py <= y1)
     return inside & (flat.max(axis=1) > 0)
 
 
@@ -206,8 +214,7 @@ def box_from_heatmap(heatmaps: np.ndarray, threshold: float = 0.5) -> np.ndarray
         if peak <= 0:
             continue
         ys, xs = np.nonzero(h[i] >= threshold * peak)
-        x0, x1, y0, y1 = xs.min() / W, (xs.max() + 1) / W, ys.min() / H, (ys.max() + 1) / H
-        out[i] = ((x0 + x1) / 2, (y0 + y1) / 2, y1 - y0, x1 - x0)
+        out[i] = box_from_corners((xs.min() / W, ys.min() / H, (xs.max() + 1) / W, (ys.max() + 1) / H))
     return out
 
 

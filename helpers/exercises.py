@@ -17,6 +17,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .landmarks import flip_pairs, pck
+from .localization import decode_label, iou
+from .scenes import LANDMARK_NAMES
+
 __all__ = ["Feedback", "check_box_corners", "check_class_accuracy", "check_scale", "check_best_channel",
            "check_rms_normalize", "check_dead_filters", "check_channel_weights", "check_heatmap",
            "check_label", "check_iou", "check_decoded", "check_flip_pairs", "check_pck"]
@@ -437,7 +441,6 @@ def check_iou(fn: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedback
                                                 "max(0, min(right) - max(left)) × the same for y.")
     if f is not None:
         return f
-    from .localization import iou
 
     cases = [((0.5, 0.5, 0.4, 0.4), (0.5, 0.5, 0.4, 0.4), "identical boxes"),
              ((0.3, 0.3, 0.2, 0.2), (0.4, 0.4, 0.2, 0.2), "overlapping boxes"),
@@ -466,7 +469,6 @@ def check_iou(fn: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedback
 
 def check_decoded(answer: Any, y_pred: Sequence[float]) -> Feedback:
     """Exercise 04.3: what a network output ``ŷ`` says: ``"background"``, or ``(class name, (bx, by, bh, bw))``."""
-    from .localization import decode_label
 
     f = _unanswered(answer, '"background" or ("class", (bx, by, bh, bw))',
                     "first p_d: below 0.5 means no object; then the largest of c1, c2, c3.")
@@ -501,8 +503,6 @@ def check_decoded(answer: Any, y_pred: Sequence[float]) -> Feedback:
 
 def check_flip_pairs(answer: Any, class_name: str = "pedestrian") -> Feedback:
     """Exercise 05.1: the pairs of landmark indices that must swap when the image is mirrored."""
-    from .landmarks import flip_pairs
-    from .scenes import LANDMARK_NAMES
 
     names = LANDMARK_NAMES[class_name]
     f = _unanswered(answer, "a list of index pairs like [(1, 2), ...]",
@@ -540,7 +540,6 @@ def check_pck(fn: Callable[..., Any]) -> Feedback:
                                                 "then the mean of that yes/no array.")
     if f is not None:
         return f
-    from .landmarks import pck
 
     rng = np.random.default_rng(5)
     true = rng.uniform(0.3, 0.7, size=(6, 4, 2))

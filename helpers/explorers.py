@@ -9,6 +9,11 @@ from typing import Mapping
 
 import numpy as np
 
+from .cam import overlay, upsample
+from .localization import encode_label, format_label
+from .plotting import CLASS_COLORS
+from .scenes import CLASS_NAMES, box_corners
+
 __all__ = ["ActivationExplorer", "CamExplorer", "LabelBuilder"]
 
 
@@ -133,7 +138,6 @@ class CamExplorer(_View):
                  size: int = 256):
         import ipywidgets as w
 
-        from .cam import overlay, upsample
 
         self._overlay = overlay
         self.images = dict(images)
@@ -171,7 +175,6 @@ class LabelBuilder(_View):
     def __init__(self, image: np.ndarray, size: int = 256):
         import ipywidgets as w
 
-        from .scenes import CLASS_NAMES
 
         self.image = np.asarray(image)
         self.size = size
@@ -190,9 +193,6 @@ class LabelBuilder(_View):
     def update(self) -> None:
         from PIL import Image, ImageDraw
 
-        from .localization import encode_label, format_label
-        from .plotting import CLASS_COLORS
-        from .scenes import box_corners
 
         box = tuple(self.sliders[n].value for n in ("bx", "by", "bh", "bw"))
         img = Image.fromarray(self.image).resize((self.size, self.size), Image.Resampling.NEAREST)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from .gradients import rms_normalize, value_and_gradient
-from .layers import select_layers, tap_model
+from .layers import select_layers, tap_model, without_activation
 
 if TYPE_CHECKING:
     import keras
@@ -37,7 +37,8 @@ class FilterPatterns:
     inputs : numpy.ndarray
         ``(F, H, W, 3)`` float32: the optimised model inputs themselves.
     history : numpy.ndarray
-        ``(steps + 1, F)`` mean activation of each filter before each step and at the end.
+        ``(steps + 1, F)`` mean activation of each filter (before its ReLU for the ``"pre_activation"``
+        objective) before each step and at the end.
     """
 
     layer: str
@@ -212,7 +213,8 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
         What to maximise: the filter's output as the model computes it (after its ReLU, the slides'
         recipe), or its output *before* the ReLU. A filter that outputs zero everywhere on the start
         image has zero gradient after the ReLU (a "dead" start); before it, it always has a direction
-        to climb. (Computed on a copy of the layers up to ``layer`` without their activation.)
+        to climb. (Computed on a copy of the layers up to ``layer``, ``layer`` without its activation:
+        see :func:`helpers.layers.without_activation`.)
     transforms : sequence of Transform
         Regularisation ("going further"), e.g. ``[Jitter(2), BlurEvery(4)]``: roll the image by up to
         2 pixels before each step and blur it every 4 steps. See :class:`Transform` to write your own.
@@ -226,8 +228,6 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
         of any size (e.g. ``(128, 128, 3)``).
     """
     import tensorflow as tf
-
-    from .layers import without_activation
 
     if steps < 0 or not step_size > 0:
         raise ValueError(f"steps must be >= 0 and step_size > 0, got {steps} and {step_size}")
@@ -248,8 +248,8 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
         raise ValueError(f"filter index {int(bad[0])} is out of range: layer {layer!r} has {n_filters} filters "
                          f"(0..{n_filters - 1})")
     shape = list(extractor.inputs[0].shape[1:])
-    if input_shape is not None and len(input_shape) == len(shape):
-        if any(d is not None and d != int(s) for d, s in zip(shape, input_shape)):
+    if input_shape is not None:
+        if len(input_shape) != len(shape) or any(d is not None and d != int(s) for d, s in zip(shape, input_shape)):
             raise ValueError(f"input_shape {tuple(input_shape)} does not fit the model's input {tuple(shape)}")
         shape = [int(s) for s in input_shape]
     if None in shape:
@@ -278,6 +278,9 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
         return x, value
 
     plans = [np.asarray(t.plan(steps, seed)) for t in transforms]
+    for t, p in zip(transforms, plans):
+        if len(p) != steps:
+            raise ValueError(f"{t!r}.plan gave {len(p)} rows of settings for {steps} steps")
     groups = [slice(0, len(idx))] if batched else [slice(i, i + 1) for i in range(len(idx))]
     xs, hist = [], []
     for group in groups:

@@ -11,7 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .scenes import LANDMARK_NAMES
+from . import shipped
+from .scenes import LANDMARK_NAMES, generate_scenes
 
 __all__ = ["landmark_index", "flip_pairs", "flip_horizontal", "encode_landmarks", "decode_landmarks",
            "per_joint_error_px", "pck", "build_pose_regressor", "load_pose_regressor", "pedestrian_data",
@@ -114,16 +115,12 @@ def build_pose_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pede
 
 def load_pose_regressor(path=None):
     """The shipped pose regressor (Keras safe mode); says how to make it when the file is missing."""
-    from . import shipped
-
     return shipped.load("pose_regressor", path)
 
 
 def pedestrian_data(n: int, seed: int, flip: bool = False):
     """Pedestrian scenes, their landmark targets ``(N, 28)`` and boxes; with ``flip``, mirrored copies added
     (joints swapped, so every label keeps its meaning)."""
-    from .scenes import generate_scenes
-
     s = generate_scenes(n, seed, classes=["pedestrian"])
     pts, _ = s.landmarks("pedestrian")
     images, boxes = s.images, s.boxes
@@ -155,7 +152,8 @@ def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedest
     x = layers.Conv2D(64, 3, padding="same", activation="relu", name="kp_conv2")(x)
     maps = layers.Conv2D(n_landmarks, 1, name="heatmaps")(x)                   # (16, 16, K) logits
     h, w = int(maps.shape[1]), int(maps.shape[2])
-    flat = layers.Permute((2, 1), name="per_joint")(layers.Reshape((h * w, n_landmarks), name="flat_maps")(maps))  # (K, h*w)
+    flat = layers.Reshape((h * w, n_landmarks), name="flat_maps")(maps)
+    flat = layers.Permute((2, 1), name="per_joint")(flat)                      # (K, h*w)
     probs = layers.Softmax(axis=-1, name="where")(flat)
     grid = layers.Dense(2, use_bias=False, trainable=False, name="expected_xy")
     coords = grid(probs)                                                      # (K, 2)
@@ -167,6 +165,4 @@ def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedest
 
 def load_heatmap_pose(path=None):
     """The shipped heatmap keypoint model (Keras safe mode)."""
-    from . import shipped
-
     return shipped.load("pose_heatmaps", path)

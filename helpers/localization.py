@@ -12,6 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
+from . import shipped
+from .course_model import preprocess
 from .scenes import CLASS_IDS, CLASS_NAMES, SceneObject, box_corners, class_id
 
 __all__ = ["LABEL_LENGTH", "LABEL_FIELDS", "encode_label", "decode_label", "encode_scenes", "format_label", "iou",
@@ -181,14 +183,11 @@ def build_localizer(classifier, trainable_base: bool = True):
 
 def load_localizer(path=None):
     """The shipped localizer (Keras safe mode); says how to make it when the file is missing."""
-    from . import shipped
-
     return shipped.load("localizer", path)
 
 
 def evaluate_localizer(model, scenes, batch_size: int = 256) -> dict:
     """Presence accuracy (all scenes), class accuracy and mean IoU (scenes with an object) of a localizer."""
-    from .course_model import preprocess
 
     pred = np.asarray(model.predict(preprocess(scenes.images), batch_size=batch_size, verbose=0))
     has = scenes.has_object()

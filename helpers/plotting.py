@@ -10,7 +10,14 @@ from typing import Sequence
 
 import numpy as np
 
-from .scenes import CLASS_NAMES, SKELETON, SceneObject, StreetScenes, box_corners
+from .scenes import (
+    CLASS_NAMES,
+    SKELETON,
+    SceneObject,
+    StreetScenes,
+    box_corners,
+    generate_scenes,
+)
 
 __all__ = ["CLASS_COLORS", "draw_scene", "draw_box", "show_gallery", "show_by_class", "annotate_box", "label_landmarks",
            "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid", "plot_pattern_grid"]
@@ -173,7 +180,6 @@ def show_by_class(seed: int = 0, per_class: int = 6, size: float = 1.6):
     """One row of scenes per class (variety at a glance); returns the figure."""
     import matplotlib.pyplot as plt
 
-    from .scenes import generate_scenes
 
     fig, axes = plt.subplots(len(CLASS_NAMES), per_class, figsize=(size * per_class, size * len(CLASS_NAMES)),
                              squeeze=False)

@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from browser_support import browser, chromium_path  # noqa: F401  (fixture)
-from helpers import metrics
+from course_tools import metrics
 from helpers.paths import BUILD_DIR, ROOT
 
 #: The notebook the browser runs: the fastest with an ipywidgets explorer.

@@ -183,6 +183,10 @@ def test_overlay_adds_the_jet_colours_scaled_by_intensity():
     assert np.allclose(out[1, 1], np.floor(np.array([100, 100, 163.75]) * scale), atol=1)
     plain = cam.overlay(img, hm, intensity=0.0)           # no heatmap at all: the image, scaled to its peak
     assert np.all(plain == 255)
+    faint = np.zeros((2, 2, 3), np.uint8)
+    faint[1, 0] = 1                                       # a nearly black image is still scaled to its peak
+    assert cam.overlay(faint, hm, intensity=0.0)[1, 0].tolist() == [255, 255, 255]
+    assert np.all(cam.overlay(np.zeros((2, 2, 3), np.uint8), hm, intensity=0.0) == 0)   # black stays black
     dark = cam.overlay(np.zeros((2, 2, 3), np.uint8), hm, intensity=0.2)
     assert tuple(dark[0, 0]) == (255, 0, 0) and tuple(dark[0, 1]) == (0, 0, 255)
 

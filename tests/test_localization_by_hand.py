@@ -5,7 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from helpers.localization import decode_label, encode_label, encode_scenes, format_label, iou, practical_loss, slide_loss
+from helpers.localization import (
+    decode_label,
+    encode_label,
+    encode_scenes,
+    format_label,
+    iou,
+    practical_loss,
+    slide_loss,
+)
 from helpers.scenes import SceneObject, generate_scenes
 
 
@@ -120,6 +128,10 @@ def test_iou_on_random_boxes_rowwise():
     assert np.allclose(got, [iou_by_hand(p, q) for p, q in zip(a, b)], atol=1e-12)
     assert (got > 0).mean() > 0.3 and (got == 0).any()   # partial overlaps and disjoint pairs both occur
     assert isinstance(iou(a[0], b[0]), float)
+    with pytest.raises(ValueError, match="boxes are"):
+        iou(a[0], b[0, :3])                               # one malformed box is enough to refuse
+    with pytest.raises(ValueError, match="boxes are"):
+        iou(a[0, :3], b[0])
 
 
 # ------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers.metrics import load, record
+from course_tools.metrics import load, record
 
 
 def test_record_merges_into_one_flat_object(tmp_path):

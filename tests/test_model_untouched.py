@@ -107,11 +107,6 @@ SOFTMAX = {f"{build.__name__}-{'separate' if separate else 'built_in'}": (build,
            for separate in (True, False)}
 
 
-def _model(name, tmp_path):
-    build, separate = SOFTMAX[name]
-    return build(separate)
-
-
 def _logits_up_to_a_constant(scores, probabilities):
     d = np.asarray(scores, np.float64) - np.log(np.asarray(probabilities, np.float64))
     return np.allclose(d, d[:, :1], atol=1e-4)
@@ -119,8 +114,9 @@ def _logits_up_to_a_constant(scores, probabilities):
 
 @pytest.mark.filterwarnings("ignore:.*all zero")
 @pytest.mark.parametrize("name", SOFTMAX)
-def test_grad_cam_takes_the_logits_and_leaves_the_model_alone(name, tmp_path, monkeypatch):
-    model, x = _model(name, tmp_path), images(3)
+def test_grad_cam_takes_the_logits_and_leaves_the_model_alone(name, monkeypatch):
+    build, separate = SOFTMAX[name]
+    model, x = build(separate), images(3)
     select_layers(model, "c2", input_shape=SHAPE)  # builds the never-called Sequential, as the call would
     before = snapshot(model, x)
     seen = check_from_inside(monkeypatch, cam, "feature_gradients", model, x, before)

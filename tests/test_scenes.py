@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from helpers import scenes as sc
+from helpers.scenes import drawing, generation
 from helpers.scenes import CLASS_NAMES, LANDMARK_NAMES, generate_scenes
 
 
@@ -70,12 +71,12 @@ def test_box_is_exactly_the_drawn_object(cls):
     size = 64
     for index in range(8):
         rng = np.random.default_rng([123, index])
-        cv = sc._Canvas(size)
-        lay = sc._draw_street(cv, rng)
+        cv = drawing.Canvas(size)
+        lay = drawing.draw_street(cv, rng)
         before = cv.img.copy()
-        ground, x, s = sc._place(rng, cls, lay)
+        ground, x, s = generation._place(rng, cls, lay)
         cv.extent = [math.inf, math.inf, -math.inf, -math.inf]
-        sc._DRAW[cls](cv, rng, x * size, ground * size, s * size)
+        drawing.PAINTERS[cls](cv, rng, x * size, ground * size, s * size)
         x0, y0, x1, y1 = cv.extent
         changed = np.abs(cv.img - before).max(axis=0) > 1e-4  # the canvas is channels-first
         rows, cols = np.nonzero(changed)

@@ -10,12 +10,11 @@ import re
 
 import nbformat
 import pytest
-
 from browser_support import browser  # noqa: F401  (fixture)
-from helpers import metrics
-from course_tools import slides
-from helpers.paths import BUILD_DIR
+
+from course_tools import metrics, slides
 from course_tools.run_notebooks import notebooks
+from helpers.paths import BUILD_DIR
 
 NOTEBOOKS = notebooks()
 

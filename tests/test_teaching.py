@@ -13,11 +13,10 @@ import types
 import nbformat
 import pytest
 
-from course_tools import open_anywhere, student
-from helpers import metrics
-from helpers.paths import ROOT
+from course_tools import metrics, open_anywhere, student
 from course_tools.run_notebooks import notebooks
 from course_tools.slides import MAINTAINER_TAG, SOLUTION_TAG
+from helpers.paths import ROOT
 
 NOTEBOOKS = notebooks()
 

@@ -1,7 +1,8 @@
 """The course's measured figures, collected in ``build/metrics.json`` (one flat JSON object).
 
-Notebooks call :func:`record` with the keys their issue names (``course_model.test_accuracy``,
-``timing.<notebook>.seconds``, ...); ``make run`` starts from an empty file and collects them all.
+Each notebook's last cell (tagged ``maintainer``) calls :func:`record` with the keys its issue names
+(``course_model.test_accuracy``, ``timing.<notebook>.seconds``, ...); ``make run`` starts from an empty file
+and collects them all.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from .paths import BUILD_DIR
+from helpers.paths import BUILD_DIR
 
 __all__ = ["METRICS_PATH", "record", "load"]
 
