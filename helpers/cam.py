@@ -218,18 +218,23 @@ def box_from_heatmap(heatmaps: np.ndarray, threshold: float = 0.5) -> np.ndarray
     return out
 
 
+def _average_ranks(row: np.ndarray) -> np.ndarray:
+    """Ranks 0..n-1 of ``row``; tied values share the mean of the ranks they span (as Spearman's rho needs)."""
+    _, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])          # rank of each distinct value's first copy
+    return (first + (counts - 1) / 2.0)[inverse]
+
+
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Spearman rank correlation of each pair of maps ``a[i]``, ``b[i]`` (0 where a map is constant)."""
+    """Spearman rank correlation of each pair of maps ``a[i]``, ``b[i]`` (0 where a map is constant).
+
+    Tied values get their average rank, so the many zeros a ReLU leaves in a heatmap do not correlate by
+    their position.
+    """
     a = np.asarray(a, np.float64).reshape(len(a), -1)
     b = np.asarray(b, np.float64).reshape(len(b), -1)
-
-    def ranks(m):
-        r = np.empty_like(m)
-        order = np.argsort(m, axis=1, kind="stable")
-        np.put_along_axis(r, order, np.arange(m.shape[1], dtype=np.float64)[None].repeat(len(m), 0), axis=1)
-        return r
-
-    ra, rb = ranks(a), ranks(b)
+    ra = np.stack([_average_ranks(r) for r in a]) if len(a) else a
+    rb = np.stack([_average_ranks(r) for r in b]) if len(b) else b
     ra -= ra.mean(axis=1, keepdims=True)
     rb -= rb.mean(axis=1, keepdims=True)
     den = np.sqrt((ra ** 2).sum(axis=1) * (rb ** 2).sum(axis=1))

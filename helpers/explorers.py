@@ -120,7 +120,6 @@ class ActivationExplorer(_View):
         return float(np.median(times))
 
 
-
 class CamExplorer(_View):
     """Pick a scene, a class and a layer; slide the overlay's intensity. Heatmaps are precomputed.
 

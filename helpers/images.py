@@ -89,6 +89,9 @@ def to_rgb_batch(images, size: int | None = None, *, resize: bool = False) -> np
     resize : bool
         Centre-crop and resize pictures of another size instead of refusing them.
     """
+    if isinstance(images, (list, tuple)) and len(images) and len({np.shape(i) for i in images}) > 1:
+        # pictures of different sizes: no single array holds them, convert one by one
+        return np.stack(_same_size([to_rgb_batch(i, size, resize=resize)[0] for i in images]))
     arr = np.asarray(images)
     if arr.dtype == object or arr.size == 0:
         raise ValueError("expected a non-empty image array of uint8 pixels")
@@ -109,7 +112,12 @@ def to_rgb_batch(images, size: int | None = None, *, resize: bool = False) -> np
                                  f"{size}x{size}: pass resize=True to centre-crop and resize it")
             img = _resize(img, size)
         out.append(img)
-    shapes = {o.shape for o in out}
+    return np.stack(_same_size(out))
+
+
+def _same_size(images: list[np.ndarray]) -> list[np.ndarray]:
+    shapes = {o.shape for o in images}
     if len(shapes) > 1:
-        raise ValueError(f"the images have different sizes {sorted(shapes)}: give a size to resize them to")
-    return np.stack(out)
+        raise ValueError(f"the images have different sizes {sorted(shapes)}: pass size=... and resize=True to "
+                         "bring them to one size")
+    return images

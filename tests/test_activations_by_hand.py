@@ -79,6 +79,7 @@ def test_pooled_features_average_blocks():
             for gj in range(2):
                 expected[n, gi, gj] = a[n, gi * 2:(gi + 1) * 2, gj * 3:(gj + 1) * 3].mean(axis=(0, 1))
     assert np.allclose(got, expected.reshape(2, -1), atol=1e-6)
+    assert np.allclose(A.pooled_features(a), got)                          # the default grid is 2
     with pytest.raises(ValueError, match="cannot be pooled"):
         A.pooled_features(a, grid=4)
 
@@ -102,12 +103,12 @@ def test_channel_tuning_is_a_correlation_with_block_averaged_maps():
 
 def test_edge_similarity_by_hand():
     rng = np.random.default_rng(3)
-    x = rng.random((2, 8, 8, 3)).astype(np.float32)
-    act = rng.random((2, 4, 4, 3)).astype(np.float32)
+    x = rng.random((2, 8, 12, 3)).astype(np.float32)                       # not square
+    act = rng.random((2, 4, 6, 3)).astype(np.float32)
     best = []
     for n in range(2):
         strength = maps_by_hand(x[n])[..., :8].sum(axis=-1)
-        up = np.kron(act[n].transpose(2, 0, 1), np.ones((2, 2)))          # nearest neighbour, (C, 8, 8)
+        up = np.kron(act[n].transpose(2, 0, 1), np.ones((2, 2)))          # nearest neighbour, (C, 8, 12)
         best.append(max(abs(np.corrcoef(up[c].ravel(), strength.ravel())[0, 1]) for c in range(3)))
     assert A.edge_similarity(act, x) == pytest.approx(np.mean(best), abs=1e-5)
 
@@ -147,3 +148,16 @@ def test_compute_activations_in_small_batches():
         assert parts[name].shape[0] == 7 and np.allclose(parts[name], whole[name], atol=1e-6)
     one = A.compute_activations(model, x[0], "c1")["c1"]                   # a single image gets a batch axis
     assert one.shape == (1, 8, 8, 4) and np.allclose(one[0], whole["c1"][0], atol=1e-6)
+
+
+def test_activations_are_taken_in_inference_mode():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    i = keras.Input((8, 8, 3))
+    c = keras.layers.Conv2D(4, 3, padding="same", name="conv")(i)
+    d = keras.layers.Dropout(0.5, name="drop")(c)                          # active only when training
+    model = keras.Model(i, keras.layers.Dense(2)(keras.layers.GlobalAveragePooling2D()(d)))
+    x = images(2)
+    acts = A.compute_activations(model, x, ["conv", "drop"])
+    assert np.allclose(acts["drop"], acts["conv"], atol=1e-6)              # dropout is the identity at inference

@@ -299,9 +299,6 @@ def test_rank_correlation_of_a_constant_map_is_zero():
     assert cam.rank_correlation(const, a).tolist() == [0.0, 0.0]
 
 
-@pytest.mark.xfail(strict=True, reason="rank_correlation gives tied values distinct ranks (stable argsort "
-                   "order) instead of their average rank: ties -- e.g. the zeros a ReLU leaves in Grad-CAM maps -- "
-                   "then correlate by their position")
 def test_rank_correlation_gives_ties_their_average_rank():
     a = np.array([[0.0, 0.0, 1.0, 1.0]])
     b = np.array([[0.0, 1.0, 0.0, 1.0]])

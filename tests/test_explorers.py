@@ -16,7 +16,11 @@ def test_explorer_updates_on_every_control():
     assert ex.channel.max == 1 and "blank" in ex.caption.value
     ex.image_box.value = "b"
     assert ex.picture.value != b""
-    assert ex.time_update(repeats=4) > 0
+    ms = ex.time_update(repeats=4)
+    # it really drove the controls: the view ends on the last layer and channel it set
+    last = ex.layers[3 % len(ex.layers)]
+    assert ex.layer_box.value == last and ex.channel.value == (7 * 3 + 3) % (ex.channel.max + 1)
+    assert 0 <= ms < 10_000
     assert ex._repr_mimebundle_()["text/plain"].startswith("Activation explorer")
 
 

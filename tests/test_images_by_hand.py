@@ -38,10 +38,6 @@ def test_resize_crops_the_centre_square():
     assert np.all(to_rgb_batch(flat, size=3, resize=True) == 77)                     # resampled, same colour
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="to_rgb_batch starts with np.asarray(images): a list of pictures of different sizes fails "
-                   "there (numpy's 'inhomogeneous shape' error), so neither resize=True nor the 'different sizes: "
-                   "give a size' message is ever reached")
 def test_a_list_of_different_sizes_is_resized():
     same = to_rgb_batch([np.zeros((4, 6), np.uint8), np.zeros((5, 5), np.uint8)], size=4, resize=True)
     assert same.shape == (2, 4, 4, 3)
