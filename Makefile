@@ -54,8 +54,9 @@ run: $(TOOLS)
 execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before committing them)
 	$(BIN)/python -m course_tools.run_notebooks --inplace $(NB)
 
-model: $(STAMP)   ## every shipped model, then data/MANIFEST; SMOKE=1: tiny sizes, seconds each; OUT=dir: save there
-	$(BIN)/python -m course_tools.train_models $(if $(SMOKE),--smoke,) $(if $(OUT),--out $(OUT),)
+model: $(STAMP)   ## every shipped model, then data/MANIFEST; SMOKE=1: tiny, seconds each; AS_SHIPPED=1; OUT=dir
+	$(BIN)/python -m course_tools.train_models $(if $(SMOKE),--smoke,) $(if $(AS_SHIPPED),--as-shipped,) \
+	  $(if $(OUT),--out $(OUT),)
 
 manifest: $(STAMP)
 	$(BIN)/python -m course_tools.manifest --write
