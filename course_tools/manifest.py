@@ -8,52 +8,19 @@ licences and sources, which a person must fill in for a new file).
 
 from __future__ import annotations
 
-import hashlib
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.datafiles import MANIFEST, Entry, read, sha256  # one reader and hasher, shared with the lessons
 from helpers.paths import DATA_DIR
 
-__all__ = ["MAX_BYTES", "FORBIDDEN_SUFFIXES", "Entry", "read", "sha256", "problems", "write"]
+__all__ = ["MANIFEST", "MAX_BYTES", "FORBIDDEN_SUFFIXES", "Entry", "read", "sha256", "problems", "write"]
 
-MANIFEST = DATA_DIR / "MANIFEST"
 #: No shipped file may be larger than this.
 MAX_BYTES = 20 * 1024 * 1024
 #: Pickle-based or code-carrying formats never ship.
 FORBIDDEN_SUFFIXES = (".pkl", ".pickle", ".joblib", ".h5", ".hdf5", ".npy", ".npz", ".pt", ".pth")
 HEADER = "# path\tbytes\tsha256\tlicence\tsource\n"
-
-
-@dataclass(frozen=True)
-class Entry:
-    path: str
-    size: int
-    sha256: str
-    licence: str
-    source: str
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def read(manifest: Path = MANIFEST) -> dict[str, Entry]:
-    """Parse the manifest into ``{path: Entry}``."""
-    entries = {}
-    for n, line in enumerate(manifest.read_text().splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
-        if len(parts) != 5:
-            raise ValueError(f"{manifest}:{n}: expected 5 tab-separated fields (path, bytes, sha256, licence, "
-                             f"source), got {len(parts)}")
-        entries[parts[0]] = Entry(parts[0], int(parts[1]), parts[2], parts[3], parts[4])
-    return entries
 
 
 def _shipped(data_dir: Path) -> list[str]:

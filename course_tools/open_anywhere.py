@@ -6,8 +6,11 @@ the badges in README.md and in every notebook's first cell, and the Colab cell, 
 ``pyproject.toml`` first); a test checks they agree.
 
 The Colab cell is the first code cell of every notebook. In Colab it fetches the course (the notebooks
-need ``helpers/`` and ``data/``), installs only packages Colab lacks, and turns on Colab's widget manager;
-anywhere else it does nothing and prints nothing.
+need ``helpers/`` and ``data/``), installs only packages Colab lacks (or a Keras older than the course's floor),
+and turns on Colab's widget manager; anywhere else it does nothing and prints nothing. The packages' bounds come
+from ``pyproject.toml``; what it installs is pinned by the course's ``constraints.txt`` -- the packages it adds and
+any new dependency they bring, never a package Colab already has (replacing Colab's numpy under its TensorFlow
+would break the running session).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from helpers.paths import ROOT
 
 from .run_notebooks import notebooks
 
-__all__ = ["repository_url", "badges", "with_badges", "strip_badges", "colab_cell_source", "apply", "main"]
+__all__ = ["repository_url", "colab_requirements", "badges", "with_badges", "strip_badges", "colab_cell_source",
+           "apply", "main"]
 
 #: Marks the badge line in markdown, so it can be found and replaced.
 _BADGE_LINE = re.compile(r"^\[!\[Open in Colab\].*\n?", re.M)
@@ -30,16 +34,35 @@ _BADGE_LINE = re.compile(r"^\[!\[Open in Colab\].*\n?", re.M)
 README_NOTEBOOK = "notebooks/00_course_data_and_model.ipynb"
 #: Marks the Colab cell (its first line).
 COLAB_CELL_MARK = "# Colab only:"
+#: What the Colab cell makes sure of (import names, which are also their pip names).
+COLAB_PACKAGES = ("keras", "ipywidgets", "matplotlib")
 
 
-def repository_url(pyproject: Path | None = None) -> str:
-    """The course's public GitHub address, from ``pyproject.toml``."""
+def _project(pyproject: Path | None = None) -> dict:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
-    data = tomllib.loads((pyproject or ROOT / "pyproject.toml").read_text())
-    url = data["project"]["urls"]["Repository"].rstrip("/")
+    return tomllib.loads((pyproject or ROOT / "pyproject.toml").read_text())["project"]
+
+
+def colab_requirements(pyproject: Path | None = None) -> dict[str, str]:
+    """``{package: requirement}`` for the Colab cell, with the bounds of ``pyproject.toml``'s dependencies."""
+    found = {}
+    for req in _project(pyproject)["dependencies"]:
+        req = req.split(";")[0].replace(" ", "")
+        name = re.split(r"[<>=!~\[]", req)[0].lower()
+        if name in COLAB_PACKAGES:
+            found[name] = req
+    missing = [p for p in COLAB_PACKAGES if p not in found]
+    if missing:
+        raise ValueError(f"pyproject.toml's dependencies lack {missing}, which the Colab cell installs")
+    return {p: found[p] for p in COLAB_PACKAGES}
+
+
+def repository_url(pyproject: Path | None = None) -> str:
+    """The course's public GitHub address, from ``pyproject.toml``."""
+    url = _project(pyproject)["urls"]["Repository"].rstrip("/")
     if not re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url):
         raise ValueError(f"[project.urls] Repository must be https://github.com/OWNER/NAME, got {url!r}")
     return url
@@ -65,27 +88,39 @@ def strip_badges(markdown: str) -> str:
 
 
 def with_badges(markdown: str, path: str, url: str | None = None) -> str:
-    """``markdown`` with the current badge line first (an older one is replaced)."""
-    return badges(path, url) + "\n\n" + strip_badges(markdown)
+    """``markdown`` with the current badge line first (an older one is replaced); idempotent."""
+    rest = strip_badges(markdown)
+    return badges(path, url) + ("\n\n" + rest if rest else "")
 
 
 def colab_cell_source(url: str | None = None) -> str:
     """The source of the Colab set-up cell: does its work only when ``google.colab`` is loaded."""
     url = url or repository_url()
     name = _slug(url).split("/")[1]
+    wanted = ", ".join(f'"{p}": "{r}"' for p, r in colab_requirements().items())
     return f'''{COLAB_CELL_MARK} fetch the course and install what Colab lacks. Anywhere else this cell does nothing.
 import sys
 if "google.colab" in sys.modules:
-    import importlib.metadata, importlib.util, os, subprocess
+    import importlib.metadata, importlib.util, os, re, subprocess
+    from packaging.specifiers import SpecifierSet
     course = "/content/{name}"
     if not os.path.isdir(course):
         subprocess.run(["git", "clone", "--depth", "1", "{url}", course], check=True)
-    wanted = {{"keras": "keras>=3.5,<4", "ipywidgets": "ipywidgets>=8.1,<9", "matplotlib": "matplotlib>=3.8"}}
+    wanted = {{{wanted}}}
     missing = [spec for module, spec in wanted.items() if importlib.util.find_spec(module) is None]
-    if importlib.util.find_spec("keras") and not importlib.metadata.version("keras").startswith("3."):
+    keras_floor = SpecifierSet(wanted["keras"].removeprefix("keras"))  # with every known load_model fix
+    if importlib.util.find_spec("keras") and importlib.metadata.version("keras") not in keras_floor:
         missing.append(wanted["keras"])
-    if missing:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
+    if missing:  # the course's tested versions (constraints.txt) of what is added; Colab's own packages stay
+        norm = lambda n: re.sub("[-_.]+", "-", n or "").lower()
+        have = {{norm(d.metadata["Name"]) for d in importlib.metadata.distributions()}}
+        adding = {{norm(re.split("[<>=!~]", spec)[0]) for spec in missing}}
+        pins = [p for p in open(course + "/constraints.txt").read().splitlines() if "==" in p and p[0] != "#"]
+        pins = [p for p in pins if norm(p.split("==")[0]) in adding or norm(p.split("==")[0]) not in have]
+        constraints = "/tmp/{name}-constraints.txt"
+        with open(constraints, "w") as f:
+            f.write("\\n".join(pins) + "\\n")
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-c", constraints, *missing], check=True)
     sys.path.insert(0, course)
     os.chdir(course + "/notebooks")
     from google.colab import output

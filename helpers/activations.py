@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from . import validate
 from .layers import select_layers, tap_model
 
 if TYPE_CHECKING:
@@ -51,18 +52,14 @@ def compute_activations(model: "keras.Model", images: np.ndarray, layers=None, *
 
     ``images`` are what the model takes (for the course model: ``preprocess(uint8 images)``).
     """
-    x = np.asarray(images, np.float32)
-    if x.ndim == 3:
-        x = x[None]
-    if x.ndim != 4:
-        raise ValueError(f"expected a batch of images (N, H, W, C), got shape {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError("the images contain NaN or infinite values")
+    validate.model(model)
+    x = validate.images(images, "images", model=model)
+    batch_size = validate.integer(batch_size, "batch_size", low=1, high=4096)
     extractor, names = activation_model(model, layers, input_shape=x.shape[1:])
     want = tuple(extractor.inputs[0].shape[1:])
     if tuple(x.shape[1:]) != tuple(d if d is not None else x.shape[1 + i] for i, d in enumerate(want)):
-        raise ValueError(f"the model takes images shaped {want}, got {tuple(x.shape[1:])}; "
-                         "resize them with helpers.images.to_rgb_batch(..., size=..., resize=True)")
+        validate.fail("images", f"images shaped {want}, as the model takes", f"{tuple(x.shape[1:])}",
+                      "resize them with helpers.images.to_rgb_batch(..., size=..., resize=True)")
     parts: list[list[np.ndarray]] = [[] for _ in names]
     for start in range(0, len(x), batch_size):
         outs = extractor(x[start:start + batch_size], training=False)
@@ -77,10 +74,31 @@ def blank_fraction(activation: np.ndarray, tol: float = 0.0) -> float:
 
     A blank map means the channel's pattern was not found anywhere in the image.
     """
-    a = np.asarray(activation)
-    if a.ndim != 4:
-        raise ValueError(f"expected activations shaped (N, H, W, C), got {a.shape}")
+    a = _activation(activation)
+    tol = validate.number(tol, "tol", low=0)
     return float((a.max(axis=(1, 2)) <= tol).mean())
+
+
+def _activation(value, name: str = "activation") -> np.ndarray:
+    a = validate.array(value, name, dtype=np.float32, ndim=4)
+    return a
+
+
+def _unit_images(value, name: str = "images") -> np.ndarray:
+    x = validate.images(value, name)
+    if x.shape[-1] != 3:
+        validate.fail(name, "RGB images (N, H, W, 3) in [0, 1]", f"shape {x.shape}",
+                      "convert grayscale or RGBA pictures with helpers.images.to_rgb_batch")
+    return x
+
+
+def _same_count(a: np.ndarray, images: np.ndarray) -> None:
+    if len(a) != len(images):
+        validate.fail("activation", f"one map per image ({len(images)} images)", f"{len(a)} maps")
+    if images.shape[1] % a.shape[1] or images.shape[2] % a.shape[2] or images.shape[1] // a.shape[1] != \
+            images.shape[2] // a.shape[2]:
+        validate.fail("activation", f"a map size that divides the image size {images.shape[1:3]}",
+                      f"{a.shape[1:3]}", "pass the layer's output for these very images")
 
 
 #: The rectified oriented luminance derivatives of :func:`edge_and_colour_maps`, in order: "lighter →" is an
@@ -97,9 +115,7 @@ def edge_and_colour_maps(images: np.ndarray) -> np.ndarray:
     derivative in each of 4 orientations, both polarities; see ``EDGE_NAMES``), then 6 colour
     maps (brightness, darkness, and how much more red/green/blue/yellow a pixel is than grey).
     """
-    x = np.asarray(images, np.float32)
-    if x.ndim != 4 or x.shape[-1] != 3:
-        raise ValueError(f"expected RGB images (N, H, W, 3) in [0, 1], got {x.shape}")
+    x = _unit_images(images)
     lum = x @ np.array([0.299, 0.587, 0.114], np.float32)
     p = np.pad(lum, ((0, 0), (1, 1), (1, 1)), mode="edge")
 
@@ -136,11 +152,10 @@ def channel_tuning(activation: np.ndarray, images: np.ndarray) -> np.ndarray:
     ``activation`` is a layer's ``(N, h, w, C)`` output; the maps are average-pooled to its size.
     Returns ``(C, 14)``: columns follow ``EDGE_NAMES + COLOUR_NAMES``.
     """
-    a = np.asarray(activation, np.float32)
-    maps = edge_and_colour_maps(images)
+    a, x = _activation(activation), _unit_images(images)
+    _same_count(a, x)
+    maps = edge_and_colour_maps(x)
     f = maps.shape[1] // a.shape[1]
-    if f < 1 or maps.shape[1] != a.shape[1] * f:
-        raise ValueError(f"activation size {a.shape[1:3]} does not divide the image size {maps.shape[1:3]}")
     if f > 1:
         n, h, w, k = maps.shape
         maps = maps.reshape(n, h // f, f, w // f, f, k).mean(axis=(2, 4))
@@ -149,10 +164,11 @@ def channel_tuning(activation: np.ndarray, images: np.ndarray) -> np.ndarray:
 
 def pooled_features(activation: np.ndarray, grid: int = 2) -> np.ndarray:
     """Average-pool a ``(N, h, w, C)`` activation to a ``grid x grid`` map and flatten -> ``(N, grid*grid*C)``."""
-    a = np.asarray(activation, np.float32)
+    a = _activation(activation)
+    grid = validate.integer(grid, "grid", low=1, high=1024)
     n, h, w, c = a.shape
     if h % grid or w % grid:
-        raise ValueError(f"a {h}x{w} map cannot be pooled to {grid}x{grid}")
+        validate.fail("grid", f"a grid size that divides the map size {h}x{w}", str(grid))
     return a.reshape(n, grid, h // grid, grid, w // grid, c).mean(axis=(2, 4)).reshape(n, -1)
 
 
@@ -163,10 +179,15 @@ def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_fe
     Features are standardised with the training set's mean and spread; the read-out is solved in
     closed form, so the result is exact and seed-free.
     """
-    xtr, xte = np.asarray(train_features, np.float64), np.asarray(test_features, np.float64)
-    ytr, yte = np.asarray(train_labels), np.asarray(test_labels)
-    if len(xtr) != len(ytr) or len(xte) != len(yte):
-        raise ValueError("features and labels must have the same number of rows")
+    xtr = validate.array(train_features, "train_features", ndim=2)
+    xte = validate.array(test_features, "test_features", ndim=2)
+    if xte.shape[1] != xtr.shape[1]:
+        validate.fail("test_features", f"{xtr.shape[1]} columns, as train_features", f"{xte.shape[1]}")
+    ytr = validate.class_index(validate.array(train_labels, "train_labels", dtype=None, ndim=1), "train_labels",
+                               10_000, n=len(xtr))
+    yte = validate.class_index(validate.array(test_labels, "test_labels", dtype=None, ndim=1), "test_labels",
+                               10_000, n=len(xte))
+    l2 = validate.number(l2, "l2", low=0, low_open=True)
     mu, sd = xtr.mean(axis=0), xtr.std(axis=0) + 1e-6
     xtr, xte = (xtr - mu) / sd, (xte - mu) / sd
     xtr, xte = np.hstack([xtr, np.ones((len(xtr), 1))]), np.hstack([xte, np.ones((len(xte), 1))])
@@ -183,8 +204,9 @@ def edge_similarity(activation: np.ndarray, images: np.ndarray) -> float:
     the image size) and the image's edge strength; averaged over images. 1 = some channel is an
     edge map of this image, 0 = no channel resembles it.
     """
-    a = np.asarray(activation, np.float32)
-    maps = edge_and_colour_maps(images)
+    a, x = _activation(activation), _unit_images(images)
+    _same_count(a, x)
+    maps = edge_and_colour_maps(x)
     strength = maps[..., :8].sum(axis=-1)             # (N, H, W)
     f = strength.shape[1] // a.shape[1]
     up = np.repeat(np.repeat(a, f, axis=1), f, axis=2) if f > 1 else a

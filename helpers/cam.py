@@ -3,32 +3,48 @@
 Notebook 03 writes every Grad-CAM step in its cells; this module is the reusable, tested,
 batched form (one call for a whole batch), plus the measures of "does the heatmap find the
 object?": the pointing game and the IoU of a box cut from the thresholded heatmap.
+
+The gradient step runs compiled (``tf.function``), in chunks of :data:`CHUNK` images so memory stays
+bounded. The compiled step is built once per (model, layer, before_softmax) and kept as long as the
+model lives (see :func:`_tap_for`); ``benchmarks/cam_speed.py`` compares it with the eager step.
+Every public function checks its inputs with :mod:`helpers.validate` and says what to fix.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from . import validate
 from .gradients import feature_gradients
 from .layers import (
+    all_layers,
     counterpart,
+    ensure_built,
     output_rank,
-    select_layers,
     spatial_layers,
     tap_model,
     without_activation,
 )
 from .scenes import box_corners, box_from_corners
+from .validate import InputTypeError, describe, fail
 
 if TYPE_CHECKING:
     import keras
 
 __all__ = ["CamResult", "default_layer", "class_activation_maps", "upsample", "overlay", "pointing_game",
-           "box_from_heatmap", "rank_correlation", "center_heatmaps", "random_heatmaps"]
+           "box_from_heatmap", "rank_correlation", "center_heatmaps", "random_heatmaps", "CHUNK"]
+
+#: Images per compiled gradient step: large batches are processed in chunks of this size.
+CHUNK = 128
+#: Largest side accepted for a heatmap or an image size (pixels), and most values one call may create
+#: (2**28 float32 values = 1 GiB).
+MAX_SIDE = 16_384
+MAX_VALUES = 2 ** 28
 
 
 @dataclass
@@ -41,20 +57,273 @@ class CamResult:
     scores: np.ndarray
 
 
-def default_layer(model: "keras.Model", input_shape: Sequence[int] | None = None):
-    """The last convolution of the model (or, if it has none, its last spatial layer)."""
+# ------------------------------------------------------------------------------------------
+# argument checks (helpers.validate's format: the argument, what was expected, what came, the fix)
+# ------------------------------------------------------------------------------------------
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        fail(name, "True or False", describe(value), kind=InputTypeError)
+    return bool(value)
+
+
+def _dims(value: Any, name: str, count: int, example: str) -> tuple:
+    """``count`` whole numbers in 1..MAX_SIDE (a shape or a size)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list, np.ndarray)):
+        fail(name, f"{count} whole numbers {example}", describe(value), kind=InputTypeError)
+    dims = tuple(np.asarray(value, dtype=object).reshape(-1)) if isinstance(value, np.ndarray) else tuple(value)
+    if len(dims) != count:
+        fail(name, f"{count} whole numbers {example}", f"{len(dims)} of them: {dims}")
+    return tuple(validate.integer(d, f"{name}[{i}]", low=1, high=MAX_SIDE) for i, d in enumerate(dims))
+
+
+def _input_shape(value: Any) -> tuple | None:
+    return None if value is None else _dims(value, "input_shape", 3, "(height, width, channels), e.g. (64, 64, 3)")
+
+
+def _size(value: Any) -> tuple:
+    """One side (a square) or ``(height, width)``."""
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return _dims(value, "size", 2, "(height, width), e.g. (64, 96)")
+    side = validate.integer(value, "size", low=1, high=MAX_SIDE)
+    return side, side
+
+
+def _at_most(n_values: int, what: str, name: str, fix: str) -> None:
+    if n_values > MAX_VALUES:
+        fail(name, f"at most {MAX_VALUES:,} values in all ({MAX_VALUES * 4 // 2 ** 30} GiB of float32)",
+             f"{what} = {n_values:,} values", fix)
+
+
+def _maps(value: Any, name: str, *, one: bool = False) -> np.ndarray:
+    """Heatmaps ``(N, h, w)`` (``one``: a single ``(h, w)`` map), finite, as float64."""
+    arr = validate.array(value, name)
+    want = 2 if one else 3
+    if arr.ndim != want:
+        if arr.ndim == 4 and arr.shape[-1] == 1:
+            fix = "drop the channel axis: maps[..., 0]"
+        elif arr.ndim == want - 1:
+            fix = "add a batch axis: heatmap[None]"
+        elif one and arr.ndim == 3:
+            fix = "pass one heatmap, e.g. result.heatmaps[i]"
+        else:
+            fix = "pass the heatmaps of a CamResult (result.heatmaps)"
+        fail(name, "one heatmap (height, width)" if one else "heatmaps shaped (N, height, width)",
+             f"shape {arr.shape}", fix)
+    return arr
+
+
+def _checked_model(model: Any) -> "keras.Model":
+    validate.model(model, "model")
+    if _has_inputs(model) and len(model.inputs) != 1:
+        fail("model", "a model with one image input", f"model {model.name!r} with {len(model.inputs)} inputs")
+    return model
+
+
+def _has_inputs(model) -> bool:
+    try:
+        return bool(model.inputs)
+    except (AttributeError, ValueError):  # a Sequential that was never called
+        return False
+
+
+def _build(model, input_shape: tuple | None) -> None:
+    """Give a never-called Sequential its inputs (:func:`helpers.layers.ensure_built`), with a clear refusal."""
     import keras
 
-    spatial = select_layers(model, None, input_shape=input_shape)  # every spatial layer, in order
-    convs = [layer for layer in spatial if isinstance(layer, keras.layers.Conv2D)]
-    return (convs or spatial)[-1]
+    try:
+        ensure_built(model, input_shape)
+        return
+    except ValueError as err:
+        problem = str(err)
+    if input_shape is None and isinstance(model, keras.Sequential):
+        fail("input_shape", f"(height, width, channels) to build the Sequential model {model.name!r}, which has "
+             "never been called", "None", "pass input_shape=(64, 64, 3) (your images' shape) or call the model "
+             "once on an image")
+    fail("model", "a model with defined inputs", f"model {model.name!r} ({problem})", "build it on a keras.Input")
+
+
+def _spatial(model) -> list:
+    spatial = spatial_layers(model)
+    if not spatial:
+        kinds = ", ".join(sorted({type(layer).__name__ for layer in all_layers(model)}))
+        fail("model", "a convnet with at least one convolution or pooling layer (a spatial map to explain)",
+             f"model {model.name!r}, whose layers are {kinds or 'none'}", "pass a convolutional model")
+    return spatial
+
+
+def _target(model, layer: Any):
+    """The layer to explain: by name, or the last convolution."""
+    import keras
+
+    spatial = _spatial(model)
+    if layer is None:
+        convs = [lyr for lyr in spatial if isinstance(lyr, keras.layers.Conv2D)]
+        return (convs or spatial)[-1]
+    names = ", ".join(lyr.name for lyr in spatial[-6:])
+    if not isinstance(layer, str):
+        fail("layer", "a layer name (str) or None for the last convolution", describe(layer),
+             f"e.g. layer={spatial[-1].name!r}", kind=InputTypeError)
+    by_name = {lyr.name: lyr for lyr in all_layers(model)}
+    if layer not in by_name:
+        nested = _nested_names(model)
+        hint = f" ({layer!r} is a nested model: name a layer inside it)" if layer in nested else ""
+        fail("layer", f"the name of a spatial layer of model {model.name!r}",
+             f"{layer!r}: no layer named {layer!r} in it{hint}", f"choose one of {names}")
+    target = by_name[layer]
+    rank = output_rank(target)
+    if rank != 4:
+        fail("layer", "a layer with a spatial map (batch, height, width, channels)",
+             f"{layer!r}, whose output has rank {rank} (no spatial map)",
+             f"choose a convolution or pooling layer, e.g. {names}")
+    return target
+
+
+def _nested_names(model) -> set:
+    import keras
+
+    out = set()
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            out |= {layer.name} | _nested_names(layer)
+    return out
+
+
+def _class_indices(value: Any, n_classes: int, n: int) -> np.ndarray | None:
+    """``validate.class_index``; an index out of range is named as such, with the valid range."""
+    if value is not None:
+        arr = np.asarray(value)
+        whole = arr.dtype.kind in "iu" or (arr.dtype.kind == "f" and np.isfinite(arr).all()
+                                            and bool(np.all(arr == np.round(arr))))
+        if whole and arr.size and (arr.ndim == 0 or (arr.ndim == 1 and len(arr) == n)) and (
+                arr.min() < 0 or arr.max() >= n_classes):
+            bad = arr.max() if arr.max() >= n_classes else arr.min()
+            fail("class_index", f"a class of the model (it has {n_classes} classes)",
+                 f"{int(bad)}, which is out of range", f"use 0..{n_classes - 1} (class indices count from 0)")
+    return validate.class_index(value, "class_index", n_classes, n=n)
+
+
+# ------------------------------------------------------------------------------------------
+# the compiled gradient step, made once per (model, layer, before_softmax)
+# ------------------------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class _Tap:
+    """A tap model (images -> [features, class scores]) and its compiled gradient step."""
+
+    tap: Any
+    signature: tuple                 # ids of the model's layers when made: a model changed since gets a new tap
+    compiled: Callable               # (x, class_index or None) -> (features, scores, gradients), a tf.function
+    synced: list = field(default_factory=list)   # (model variable, copy variable) for a copy without softmax
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.tap.outputs[-1].shape[-1])
+
+
+#: model -> {(layer name, before_softmax): _Tap}. Weak keys: an entry goes when its model goes (a tap
+#: holds the model's layers, not the model itself), so a clone or a model rebuilt in a loop does not pile up.
+_TAPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _tap_for(model, target, before_softmax: bool) -> _Tap:
+    """The cached tap and compiled step for ``target`` of ``model`` (made on first use)."""
+    signature = tuple(id(layer) for layer in all_layers(model))
+    taps = _TAPS.setdefault(model, {})
+    key = (target.name, before_softmax)
+    entry = taps.get(key)
+    if entry is None or entry.signature != signature:
+        entry = taps[key] = _new_tap(model, target, before_softmax, signature)
+    for original, copy in entry.synced:   # a copy holds its own weights: bring them up to date (training)
+        copy.assign(original.value)
+    return entry
+
+
+def _new_tap(model, target, before_softmax: bool, signature: tuple) -> _Tap:
+    import tensorflow as tf
+
+    score, copy_needed = _score_layer(model) if before_softmax else (None, False)
+    synced = []
+    if score is not None and not copy_needed:   # e.g. the course model's logits: read them where they are
+        tap = tap_model(model, [target, score], include_output=False)
+    elif copy_needed:                           # softmax inside the last layer: a copy without it
+        copy = without_activation(model, [score])
+        tap = tap_model(copy, [counterpart(target, model, copy)])
+        synced = [(old, new) for a, b in zip(all_layers(model), all_layers(copy))
+                  for old, new in zip(a.weights, b.weights)]
+    else:
+        tap = tap_model(model, [target])
+    shape = tuple(tap.outputs[-1].shape)
+    if len(shape) != 2:
+        fail("model", "a classifier whose output is class scores shaped (batch, classes)",
+             f"model {model.name!r} with output shape {shape}", "pass an image classifier")
+
+    def step(x, class_index):
+        return _gradients(tap, x, class_index)
+
+    return _Tap(tap, signature, tf.function(step, reduce_retracing=True), synced)
+
+
+def _gradients(tap, x, class_index):
+    """:func:`helpers.gradients.feature_gradients` in a form ``tf.function`` can trace.
+
+    ``feature_gradients`` makes a constant of explicit class indices, which a traced tensor cannot become;
+    so for explicit classes the tap handed to it already picks each image's class score, as a one-column
+    score whose top entry is the wanted one: the gradient is that score's gradient, as before. The full
+    scores are returned alongside.
+    """
+    import tensorflow as tf
+
+    if class_index is None:
+        return feature_gradients(tap, x)
+    full = []
+
+    def chosen(images, training=False):
+        features, scores = tap(images, training=training)
+        full.append(scores)
+        return features, tf.gather(scores, class_index, axis=1, batch_dims=1)[:, None]
+
+    features, _, grads = feature_gradients(chosen, x)
+    return features, full[-1], grads
+
+
+def _is_softmax(layer) -> bool:
+    import keras
+
+    return isinstance(layer, keras.layers.Softmax) or (isinstance(layer, keras.layers.Activation)
+                                                        and getattr(layer.activation, "__name__", "") == "softmax")
+
+
+def _producer(tensor):
+    """The layer whose output ``tensor`` is, looking inside nested models; None if no single layer is."""
+    import keras
+
+    while True:
+        history = getattr(tensor, "_keras_history", None)
+        if history is None:
+            return None
+        op = history.operation
+        if isinstance(op, keras.Model):   # a nested model's output: the layer inside that makes it
+            try:
+                outputs = list(op.outputs)
+            except (AttributeError, ValueError):
+                return None
+            if history.tensor_index >= len(outputs):
+                return None
+            tensor = outputs[history.tensor_index]
+            continue
+        if (not isinstance(op, keras.layers.Layer) or isinstance(op, keras.layers.InputLayer)
+                or history.tensor_index != 0):
+            return None
+        return op
 
 
 def _score_layer(model: "keras.Model") -> tuple:
     """Where to read the class scores before a final softmax: ``(layer, copy_needed)``.
 
     * the last layer is a softmax of its own (``Activation("softmax")``, ``Softmax``), as in the course
-      model: the layer that feeds it (the course model's ``logits``) and False -- tap it directly;
+      model: the layer that feeds it (the course model's ``logits``; inside a nested model if the softmax
+      follows one) and False -- tap it directly;
     * the last layer has the softmax built in (``Dense(..., activation="softmax")``, e.g. VGG16): that
       layer and True -- a copy without its activation is needed (:func:`helpers.layers.without_activation`);
     * no softmax at the end: ``(None, False)`` -- the output already is a score.
@@ -64,30 +333,47 @@ def _score_layer(model: "keras.Model") -> tuple:
     last = model.layers[-1]
     while isinstance(last, keras.Model):  # a nested model at the end: look inside
         last = last.layers[-1]
-    if isinstance(last, keras.layers.Softmax) or (isinstance(last, keras.layers.Activation)
-                                                   and getattr(last.activation, "__name__", "") == "softmax"):
+    if _is_softmax(last):
         try:
-            history = last.input._keras_history
-        except (AttributeError, ValueError):  # no recorded input: copy instead
-            return last, True
-        feeder = history.operation
-        if (isinstance(feeder, keras.layers.Layer) and not isinstance(feeder, (keras.layers.InputLayer, keras.Model))
-                and history.tensor_index == 0):
+            feeder = _producer(last.input)
+        except (AttributeError, ValueError):  # no recorded input
+            feeder = None
+        if feeder is not None:
             return feeder, False
+        if isinstance(last, keras.layers.Softmax):  # no activation setting a copy could remove
+            fail("before_softmax", "a softmax layer fed by one layer (the class scores), to read them there",
+                 f"softmax layer {last.name!r}, whose input comes from no single layer",
+                 "pass before_softmax=False, or put a named scores layer (e.g. Dense) right before the softmax")
         return last, True
     if getattr(getattr(last, "activation", None), "__name__", "") == "softmax":
         return last, True
     return None, False
 
 
+# ------------------------------------------------------------------------------------------
+# public functions
+# ------------------------------------------------------------------------------------------
+
+def default_layer(model: "keras.Model", input_shape: Sequence[int] | None = None):
+    """The last convolution of the model (or, if it has none, its last spatial layer).
+
+    ``input_shape`` ``(height, width, channels)`` is needed only for a Sequential model never called.
+    """
+    _checked_model(model)
+    _build(model, _input_shape(input_shape))
+    return _target(model, None)
+
+
 def class_activation_maps(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None = None,
                           layer: str | None = None, *, method: str = "gradcam", before_softmax: bool = True,
-                          input_shape: Sequence[int] | None = None, verbose: bool = True) -> CamResult:
+                          input_shape: Sequence[int] | None = None, verbose: bool = True,
+                          _compiled: bool = True) -> CamResult:
     """Grad-CAM (or LayerCAM) heatmaps for a batch of preprocessed images, in one vectorised call.
 
     Parameters
     ----------
     images : (N, H, W, C) what the model takes (for the course model: ``preprocess(uint8 images)``).
+        Raw uint8 pixels are refused unless the model scales them itself (a first ``Rescaling`` layer).
     class_index : int, sequence of int, or None
         The class to explain for every image, one per image, or None for each image's top class.
     layer : str, optional
@@ -98,57 +384,56 @@ def class_activation_maps(model: "keras.Model", images: np.ndarray, class_index:
     before_softmax : bool
         Differentiate the class *score* before the softmax (default). After a saturated softmax the
         gradients vanish and the heatmap goes blank. The model is never modified: the score is read
-        from the layer before a separate softmax layer (the course model's ``logits``), or from a copy
-        of the model without the softmax when the last layer has it built in.
+        from the layer before a separate softmax layer (``Activation("softmax")`` or ``Softmax``, e.g.
+        the course model's ``logits``), or from a copy of the model without the softmax when the last
+        layer has it built in.
+    input_shape : (H, W, C), optional
+        Not needed: a never-called Sequential model is built from the images' shape.
+
+    The gradient step is compiled once per (model, layer, before_softmax) and reused; batches run in
+    chunks of :data:`CHUNK` images. ``_compiled=False`` runs it eagerly (for ``benchmarks/cam_speed.py``).
 
     Returns
     -------
     CamResult
     """
-    x = np.asarray(images, np.float32)
-    if x.ndim == 3:
-        x = x[None]
-    if x.ndim != 4 or not np.isfinite(x).all():
-        raise ValueError(f"expected a finite batch of images (N, H, W, C), got shape {x.shape}")
-    if method not in ("gradcam", "layercam"):
-        raise ValueError(f"method must be 'gradcam' or 'layercam', got {method!r}")
-    input_shape = input_shape or x.shape[1:]
-    if layer is None:
-        target = default_layer(model, input_shape)
-        if verbose:
-            print(f"Grad-CAM on layer {target.name!r}, the last convolution (pass layer=... to choose another)")
-    else:
-        target = select_layers(model, layer, input_shape=input_shape)[0]
-        if output_rank(target) != 4:
-            raise ValueError(f"layer {layer!r} has no spatial map (its output rank is {output_rank(target)}): "
-                             "choose a convolution or pooling layer, e.g. "
-                             + ", ".join(lyr.name for lyr in spatial_layers(model)[-3:]))
-    score, copy_needed = _score_layer(model) if before_softmax else (None, False)
-    if score is not None and not copy_needed:   # e.g. the course model's logits: read them where they are
-        tap = tap_model(model, [target, score], input_shape=input_shape, include_output=False)
-    elif copy_needed:                           # softmax inside the last layer: a copy without it
-        copy = without_activation(model, [score], input_shape=input_shape)
-        tap = tap_model(copy, [counterpart(target, model, copy)])
-    else:
-        tap = tap_model(model, [target], input_shape=input_shape)
-    n_classes = int(tap.outputs[-1].shape[-1])
-    if class_index is None:
-        cls = None
-    else:
-        cls = np.broadcast_to(np.asarray(class_index, np.int64), (len(x),)).copy()
-        if cls.min() < 0 or cls.max() >= n_classes:
-            raise ValueError(f"class index {int(cls.max() if cls.max() >= n_classes else cls.min())} is out of "
-                             f"range: the model has {n_classes} classes (0..{n_classes - 1})")
-    features, scores, grads = feature_gradients(tap, x, cls)
-    features, grads, scores = np.asarray(features), np.asarray(grads), np.asarray(scores)
+    _checked_model(model)
+    x = validate.images(images, "images", model=model)
+    method = validate.choice(method, "method", ("gradcam", "layercam"))
+    before_softmax = _flag(before_softmax, "before_softmax")
+    verbose = _flag(verbose, "verbose")
+    shape = _input_shape(input_shape)
+    if shape is not None and shape != x.shape[1:]:
+        fail("input_shape", f"the images' own shape {x.shape[1:]} (height, width, channels)", str(shape),
+             "leave input_shape out: it is read from the images")
+    if not _has_inputs(model):
+        _build(model, x.shape[1:])
+        x = validate.images(x, "images", model=model, unit_range=False)   # the sizes the model now takes
+    target = _target(model, layer)
+    if layer is None and verbose:
+        print(f"Grad-CAM on layer {target.name!r}, the last convolution (pass layer=... to choose another)")
+    entry = _tap_for(model, target, before_softmax)
+    cls = _class_indices(class_index, entry.n_classes, len(x))
+    raw, scores = [], []
+    for start in range(0, len(x), CHUNK):
+        xb, cb = x[start:start + CHUNK], None if cls is None else cls[start:start + CHUNK]
+        out = entry.compiled(xb, cb) if _compiled else feature_gradients(entry.tap, xb, cb)
+        features, s, grads = (np.asarray(t) for t in out)
+        if method == "gradcam":
+            weights = grads.mean(axis=(1, 2))                         # (n, C): how important is each channel
+            chunk = np.einsum("nhwc,nc->nhw", features, weights) / features.shape[-1]
+        else:
+            chunk = (np.maximum(grads, 0) * features).sum(axis=-1)
+        raw.append(np.maximum(chunk, 0))
+        scores.append(s)
+    cam, scores = np.concatenate(raw), np.concatenate(scores)
+    broken = ~(np.isfinite(cam).all(axis=(1, 2)) & np.isfinite(scores).all(axis=1))
+    if broken.any():
+        fail("images", "inputs on which the model's scores and gradients stay finite",
+             f"{int(broken.sum())} of {len(x)} images giving inf or NaN (the first: image {int(np.argmax(broken))})",
+             "scale the images as in training (e.g. course_model.preprocess) and check the model's weights")
     if cls is None:
         cls = scores.argmax(axis=1)
-    if method == "gradcam":
-        weights = grads.mean(axis=(1, 2))                         # (N, C): how important is each channel
-        cam = np.einsum("nhwc,nc->nhw", features, weights) / features.shape[-1]
-    else:
-        cam = (np.maximum(grads, 0) * features).sum(axis=-1)
-    cam = np.maximum(cam, 0)
     peak = cam.max(axis=(1, 2), keepdims=True)
     empty = peak[:, 0, 0] <= 0
     if empty.any():
@@ -159,28 +444,40 @@ def class_activation_maps(model: "keras.Model", images: np.ndarray, class_index:
 
 
 def upsample(heatmaps: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
-    """Resize ``(N, h, w)`` (or one ``(h, w)``) heatmaps to the image size, bilinearly."""
+    """Resize ``(N, h, w)`` (or one ``(h, w)``) heatmaps to the image size, bilinearly; clipped to [0, 1].
+
+    ``size``: one side (a square) or ``(height, width)``.
+    """
     import tensorflow as tf
 
-    h = np.asarray(heatmaps, np.float32)
+    h = validate.array(heatmaps, "heatmaps", ndim=(2, 3))
+    out_h, out_w = _size(size)
     single = h.ndim == 2
     h = h[None] if single else h
-    size = (size, size) if isinstance(size, int) else tuple(size)
-    out = tf.image.resize(h[..., None], size, method="bilinear").numpy()[..., 0]
-    out = np.clip(out, 0, 1)
+    _at_most(len(h) * out_h * out_w, f"{len(h)} maps of {out_h}x{out_w}", "size",
+             "upsample fewer maps at a time, or to a smaller size")
+    peak = float(np.abs(h).max())
+    scale = peak if peak > 1e30 else 1.0   # huge values: interpolate h / scale, so nothing overflows to inf
+    out = tf.image.resize((h / scale).astype(np.float32)[..., None], (out_h, out_w), method="bilinear").numpy()[..., 0]
+    out = np.clip(out if scale == 1.0 else out.astype(np.float64) * scale, 0, 1).astype(np.float32)
     return out[0] if single else out
 
 
 def overlay(image: np.ndarray, heatmap: np.ndarray, intensity: float = 0.4) -> np.ndarray:
-    """The slides' picture: the heatmap in the jet colour map, scaled by ``intensity``, added to the image."""
+    """The slides' picture: the heatmap in the jet colour map, scaled by ``intensity``, added to the image.
+
+    ``image``: one uint8 RGB picture ``(H, W, 3)``; ``heatmap``: one ``(h, w)`` map (resized to the image).
+    """
     from matplotlib import colormaps
 
-    img = np.asarray(image)
-    if img.ndim != 3 or img.shape[-1] != 3:
-        raise ValueError(f"expected one RGB image (H, W, 3), got {img.shape}")
-    if not 0 <= intensity <= 1:
-        raise ValueError(f"intensity must be in [0, 1], got {intensity}")
-    hm = np.asarray(heatmap, np.float32)
+    img = validate.array(image, "image", dtype=None)
+    if img.ndim != 3:
+        fail("image", "one RGB picture (height, width, 3) of uint8 pixels", f"shape {img.shape}",
+             "convert a grayscale picture with helpers.images.to_rgb_batch" if img.ndim == 2
+             else "pass one image, e.g. images[i]")
+    img = validate.uint8_images(img, "image")[0]
+    hm = _maps(heatmap, "heatmap", one=True).astype(np.float32)
+    intensity = validate.number(intensity, "intensity", low=0, high=1)
     if hm.shape != img.shape[:2]:
         hm = upsample(hm, img.shape[:2])
     jet = colormaps["jet"](np.clip(hm, 0, 1))[..., :3] * 255
@@ -194,19 +491,27 @@ def pointing_game(heatmaps: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     ``heatmaps`` ``(N, H, W)`` at any resolution; ``boxes`` ``(N, 4)`` as ``(bx, by, bh, bw)`` fractions.
     An all-zero heatmap points nowhere (a miss).
     """
-    h = np.asarray(heatmaps, np.float32)
+    h = _maps(heatmaps, "heatmaps").astype(np.float32)
+    b = validate.boxes(boxes, "boxes", single=False)
+    if len(b) != len(h):
+        fail("boxes", f"one box per heatmap ({len(h)} of them)", f"{len(b)} boxes",
+             "pass the boxes of the same images, in the same order")
     n, H, W = h.shape
     flat = h.reshape(n, -1)
     k = flat.argmax(axis=1)
     py, px = (k // W + 0.5) / H, (k % W + 0.5) / W
-    x0, y0, x1, y1 = box_corners(np.asarray(boxes, np.float32)).T
+    x0, y0, x1, y1 = box_corners(b.astype(np.float32)).T
     inside = (x0 <= px) & (px <= x1) & (y0 <= py) & (py <= y1)
     return inside & (flat.max(axis=1) > 0)
 
 
 def box_from_heatmap(heatmaps: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """The box ``(bx, by, bh, bw)`` around every pixel at or above ``threshold`` × the peak (zeros if none)."""
-    h = np.asarray(heatmaps, np.float32)
+    """The box ``(bx, by, bh, bw)`` around every pixel at or above ``threshold`` × the peak (zeros if none).
+
+    ``heatmaps`` ``(N, H, W)``; ``threshold`` in [0, 1].
+    """
+    h = _maps(heatmaps, "heatmaps").astype(np.float32)
+    threshold = validate.number(threshold, "threshold", low=0, high=1)
     n, H, W = h.shape
     out = np.zeros((n, 4), np.float32)
     for i in range(n):
@@ -228,27 +533,43 @@ def _average_ranks(row: np.ndarray) -> np.ndarray:
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Spearman rank correlation of each pair of maps ``a[i]``, ``b[i]`` (0 where a map is constant).
 
-    Tied values get their average rank, so the many zeros a ReLU leaves in a heatmap do not correlate by
-    their position.
+    ``a`` and ``b``: maps of the same shape, ``(N, h, w)`` (or ``(N, k)``). Tied values get their average
+    rank, so the many zeros a ReLU leaves in a heatmap do not correlate by their position.
     """
-    a = np.asarray(a, np.float64).reshape(len(a), -1)
-    b = np.asarray(b, np.float64).reshape(len(b), -1)
-    ra = np.stack([_average_ranks(r) for r in a]) if len(a) else a
-    rb = np.stack([_average_ranks(r) for r in b]) if len(b) else b
+    a = validate.array(a, "a", ndim=(2, 3))
+    b = validate.array(b, "b", ndim=(2, 3))
+    if a.shape != b.shape:
+        fail("b", f"maps of the same shape as a, {a.shape}", f"shape {b.shape}",
+             "compare the heatmaps of the same images at the same size (cam.upsample one of them)")
+    a = a.reshape(len(a), -1)
+    b = b.reshape(len(b), -1)
+    ra = np.stack([_average_ranks(r) for r in a])
+    rb = np.stack([_average_ranks(r) for r in b])
     ra -= ra.mean(axis=1, keepdims=True)
     rb -= rb.mean(axis=1, keepdims=True)
     den = np.sqrt((ra ** 2).sum(axis=1) * (rb ** 2).sum(axis=1))
-    const = (a.std(axis=1) == 0) | (b.std(axis=1) == 0)
+    const = (a.min(axis=1) == a.max(axis=1)) | (b.min(axis=1) == b.max(axis=1))
     return np.where(const | (den == 0), 0.0, (ra * rb).sum(axis=1) / np.where(den == 0, 1, den))
 
 
+def _baseline_size(n: Any, size: Any) -> tuple[int, int]:
+    n = validate.integer(n, "n", low=1, high=validate.MAX_SCENES)
+    size = validate.integer(size, "size", low=1, high=MAX_SIDE)
+    _at_most(n * size * size, f"n x size x size = {n} x {size} x {size}", "n",
+             "make fewer or smaller maps (a baseline needs as many maps as images, at the image size)")
+    return n, size
+
+
 def center_heatmaps(n: int, size: int) -> np.ndarray:
-    """Baseline: a bump at the image centre for every image."""
+    """Baseline: a bump at the image centre for every image, ``(n, size, size)``."""
+    n, size = _baseline_size(n, size)
     c = (np.arange(size) + 0.5) / size - 0.5
     bump = np.exp(-(c[None, :] ** 2 + c[:, None] ** 2) / 0.05).astype(np.float32)
     return np.repeat(bump[None], n, axis=0)
 
 
 def random_heatmaps(n: int, size: int, seed: int = 0) -> np.ndarray:
-    """Baseline: uniform random heatmaps (seeded)."""
+    """Baseline: uniform random heatmaps ``(n, size, size)`` (seeded)."""
+    n, size = _baseline_size(n, size)
+    seed = validate.integer(seed, "seed", low=0)
     return np.random.default_rng(seed).random((n, size, size), dtype=np.float32)

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import shipped
+from . import shipped, validate
 from .scenes import CLASS_NAMES, StreetScenes
+from .validate import InputTypeError, describe, fail
 
 if TYPE_CHECKING:  # keras is imported lazily: importing helpers must stay cheap
     import keras
@@ -32,6 +33,16 @@ IMAGE_SIZE = 64
 #: Seeds of the three disjoint scene sets. The test seed is never used for training.
 TRAIN_SEED, VALIDATION_SEED, TEST_SEED = 1, 2, 3
 
+#: Hard limits: past them a call cannot fit a laptop's memory or a lesson's time (or is a typo).
+MAX_EPOCHS = 200
+MAX_BATCH_SIZE = 4096
+MAX_IMAGE_SIZE = 512
+MAX_BLOCKS = 8
+MAX_WIDTH = 1024
+MAX_DENSE = 4096
+MAX_CLASSES = 1000
+MAX_LEARNING_RATE = 1.0
+
 
 def preprocess(images: np.ndarray) -> np.ndarray:
     """Scale uint8 RGB images to float32 in [0, 1], exactly as the model was trained.
@@ -46,15 +57,15 @@ def preprocess(images: np.ndarray) -> np.ndarray:
     numpy.ndarray
         float32 array of the same shape (a batch axis is added to a single image).
     """
-    arr = np.asarray(images)
-    if arr.ndim == 3:
-        arr = arr[None]
-    if arr.ndim != 4 or arr.shape[-1] != 3:
-        raise ValueError(f"expected RGB images shaped (N, H, W, 3) or (H, W, 3), got shape {arr.shape}; "
-                         "convert grayscale/RGBA pictures to RGB first")
-    if arr.dtype != np.uint8:
-        raise ValueError(f"expected uint8 pixels (0..255), got dtype {arr.dtype}; the model was trained on "
-                         "uint8 scenes divided by 255 -- pass the raw uint8 image, not an already scaled one")
+    return _model_inputs(images, "images")
+
+
+def _model_inputs(images, name: str) -> np.ndarray:
+    arr = validate.array(images, name, dtype=None)
+    if arr.ndim == 2:
+        fail(name, "RGB images shaped (N, H, W, 3) or one (H, W, 3)", f"shape {arr.shape} (one grayscale picture?)",
+             "convert it with helpers.images.to_rgb_batch(image)")
+    arr = validate.uint8_images(arr, name, channels=3)
     return arr.astype(np.float32) / np.float32(255.0)
 
 
@@ -90,8 +101,13 @@ def build_course_convnet(image_size: int = IMAGE_SIZE, n_classes: int = len(CLAS
     import keras
     from keras import layers
 
-    if any(w <= 0 for w in widths) or not widths:
-        raise ValueError(f"widths must be positive filter counts, got {widths}")
+    widths = _widths(widths)
+    image_size = validate.integer(image_size, "image_size", low=2 ** (len(widths) - 1), high=MAX_IMAGE_SIZE)
+    n_classes = validate.integer(n_classes, "n_classes", low=2, high=MAX_CLASSES)
+    dense = validate.integer(dense, "dense", low=1, high=MAX_DENSE)
+    dropout = validate.number(dropout, "dropout", low=0.0)
+    if dropout >= 1:
+        fail("dropout", "a rate in [0, 1) (the fraction of units dropped while training)", str(dropout), "e.g. 0.3")
     inputs = keras.Input((image_size, image_size, 3), name="image")
     x = inputs
     for k, width in enumerate(widths, start=1):
@@ -106,8 +122,19 @@ def build_course_convnet(image_size: int = IMAGE_SIZE, n_classes: int = len(CLAS
     return keras.Model(inputs, outputs, name="course_convnet")
 
 
+def _widths(widths) -> tuple[int, ...]:
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, (tuple, list, np.ndarray)):
+        fail("widths", "a tuple of filter counts, one per block, e.g. (16, 32, 64, 128)", describe(widths),
+             kind=InputTypeError)
+    if not 1 <= len(widths) <= MAX_BLOCKS:
+        fail("widths", f"1 to {MAX_BLOCKS} blocks (one filter count each)", f"{len(widths)} blocks {tuple(widths)}",
+             "e.g. widths=(16, 32, 64, 128)")
+    return tuple(validate.integer(w, f"widths[{k}]", low=1, high=MAX_WIDTH) for k, w in enumerate(widths))
+
+
 def summary_table(model: "keras.Model") -> str:
     """A plain-text table of the layers: name, type, output shape, parameters (stable across terminals)."""
+    validate.model(model)
     rows = [("layer", "type", "output shape", "params")]
     for layer in model.layers:
         try:
@@ -131,6 +158,9 @@ def compile_for_training(model: "keras.Model", learning_rate=1e-3) -> "keras.Mod
     """
     import keras
 
+    validate.model(model)
+    if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        learning_rate = validate.number(learning_rate, "learning_rate", low=0.0, low_open=True, high=MAX_LEARNING_RATE)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -138,15 +168,83 @@ def compile_for_training(model: "keras.Model", learning_rate=1e-3) -> "keras.Mod
 
 def train(model: "keras.Model", train_scenes: StreetScenes, val_scenes: StreetScenes | None = None,
           epochs: int = 3, batch_size: int = 64, seed: int = 0, verbose: int | str = 0):
-    """Fit ``model`` on scenes (seeded, shuffled) and return the Keras ``History``."""
+    """Fit ``model`` on scenes (seeded, shuffled) and return the Keras ``History``.
+
+    ``model`` must be compiled (:func:`compile_for_training`); ``epochs`` is 1..200, ``batch_size`` 1..4096.
+    """
     import keras
 
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
+    validate.model(model)
+    if not getattr(model, "compiled", True):
+        fail("model", "a compiled model", f"model {model.name!r}, which is not compiled",
+             "call course_model.compile_for_training(model) first")
+    epochs = validate.integer(epochs, "epochs", low=1, high=MAX_EPOCHS)
+    batch_size = validate.integer(batch_size, "batch_size", low=1, high=MAX_BATCH_SIZE)
+    seed = validate.integer(seed, "seed", low=0, high=2**32 - 1)
+    if not (verbose == "auto" if isinstance(verbose, str) else
+            isinstance(verbose, (int, np.integer)) and verbose in (0, 1, 2)):
+        fail("verbose", "0 (silent), 1 (a progress bar), 2 (one line per epoch) or 'auto'", describe(verbose))
+    x, y = _scene_data(model, train_scenes, "train_scenes")
+    val = _scene_data(model, val_scenes, "val_scenes") if val_scenes is not None else None
     keras.utils.set_random_seed(seed)
-    val = (preprocess(val_scenes.images), val_scenes.labels) if val_scenes is not None else None
-    return model.fit(preprocess(train_scenes.images), train_scenes.labels, validation_data=val,
-                     epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
+    return model.fit(x, y, validation_data=val, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
+
+
+def _scenes(scenes, name: str) -> StreetScenes:
+    if not isinstance(scenes, StreetScenes):
+        fix = ("for pictures of your own use model.predict(course_model.preprocess(images))"
+               if hasattr(scenes, "shape") else "make them with helpers.scenes.generate_scenes(n, seed)")
+        fail(name, "StreetScenes (from helpers.scenes.generate_scenes)", describe(scenes), fix, kind=InputTypeError)
+    if len(scenes) == 0:
+        fail(name, "at least one scene", "an empty set (0 scenes): an accuracy over nothing is undefined",
+             "generate some, e.g. generate_scenes(100, seed)")
+    return scenes
+
+
+def _scene_data(model, scenes, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Preprocessed images and labels of ``scenes``, checked against ``model``'s input size and classes."""
+    scenes = _scenes(scenes, name)
+    x = _model_inputs(scenes.images, f"{name}.images")
+    labels = np.asarray(scenes.labels)
+    if labels.shape != (len(x),):
+        fail(f"{name}.class_ids", f"one class per scene, shape ({len(x)},)", f"shape {labels.shape}")
+    shape = _input_shape(model)
+    if shape is not None:
+        if len(shape) != 4:
+            fail("model", "a model taking pictures shaped (N, H, W, 3)", f"model {model.name!r} with inputs "
+                 f"shaped {shape}", "pass the course convnet, e.g. course_model.load_course_model()")
+        (h, w, c), got = shape[1:], x.shape[1:]
+        if (h is not None and h != got[0]) or (w is not None and w != got[1]) or (c is not None and c != got[2]):
+            fail(name, f"{h}x{w} scenes with {c} channels, as model {model.name!r} takes",
+                 f"{got[0]}x{got[1]} scenes with {got[2]} channels", f"generate them with generate_scenes(n, seed, "
+                 f"size={h})" if h == w and h is not None else "build the model for this image size")
+    n_classes = _output_classes(model)
+    if n_classes is not None and labels.size and labels.max() >= n_classes:
+        fail("model", f"a classifier with an output per class of the scenes (at least {labels.max() + 1})",
+             f"model {model.name!r} with {n_classes} outputs", "build it with n_classes=len(CLASS_NAMES)")
+    return x, labels
+
+
+def _input_shape(model) -> tuple | None:
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    return tuple(inputs[0].shape) if inputs and len(inputs) == 1 else None
+
+
+def _output_classes(model) -> int | None:
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        return None
+    if not outputs:
+        return None
+    if len(outputs) != 1 or len(outputs[0].shape) != 2:
+        fail("model", "a classifier with one output of class scores, shaped (N, n_classes)",
+             f"model {model.name!r} with outputs shaped {[tuple(o.shape) for o in outputs]}",
+             "pass the course convnet, e.g. course_model.load_course_model()")
+    return outputs[0].shape[-1]
 
 
 def load_course_model(path: str | os.PathLike | None = None) -> "keras.Model":
@@ -155,19 +253,40 @@ def load_course_model(path: str | os.PathLike | None = None) -> "keras.Model":
 
 
 def evaluate(model: "keras.Model", scenes: StreetScenes, batch_size: int = 256) -> tuple[float, np.ndarray]:
-    """Accuracy and predicted 0-based class indices of ``model`` on ``scenes``."""
-    probs = model.predict(preprocess(scenes.images), batch_size=batch_size, verbose=0)
-    pred = np.asarray(probs).argmax(axis=1)
-    return float((pred == scenes.labels).mean()), pred
+    """Accuracy and predicted 0-based class indices of ``model`` on ``scenes`` (at least one scene)."""
+    if isinstance(model, (str, os.PathLike)) or not callable(getattr(model, "predict", None)):
+        validate.model(model)  # says what came instead of a model, and how to load one
+    batch_size = validate.integer(batch_size, "batch_size", low=1, high=MAX_BATCH_SIZE)
+    x, labels = _scene_data(model, scenes, "scenes")
+    probs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    if probs.ndim != 2 or probs.shape[0] != len(x) or probs.shape[1] < 1:
+        fail("model", f"a classifier answering one row of class scores per scene, shape ({len(x)}, n_classes)",
+             f"predictions shaped {probs.shape}", "pass the course convnet, e.g. course_model.load_course_model()")
+    if not np.isfinite(probs).all():
+        fail("model", "finite class scores", "NaN or infinite predictions (its weights are broken)",
+             "reload it with course_model.load_course_model(), or retrain it with a smaller learning rate")
+    if labels.max() >= probs.shape[1]:
+        fail("model", f"a classifier with an output per class of the scenes (at least {labels.max() + 1})",
+             f"{probs.shape[1]} class scores per scene", "build it with n_classes=len(CLASS_NAMES)")
+    pred = probs.argmax(axis=1)
+    return float((pred == labels).mean()), pred
 
 
 def confusion_matrix(true: np.ndarray, pred: np.ndarray, n_classes: int = len(CLASS_NAMES)) -> np.ndarray:
     """``(n_classes, n_classes)`` counts: row = true class, column = predicted class (0-based)."""
-    true, pred = np.asarray(true, np.int64), np.asarray(pred, np.int64)
+    n_classes = validate.integer(n_classes, "n_classes", low=1, high=MAX_CLASSES)
+    true, pred = _indices(true, "true", n_classes), _indices(pred, "pred", n_classes)
     if true.shape != pred.shape:
-        raise ValueError(f"true and pred must have the same shape, got {true.shape} and {pred.shape}")
-    if true.size and (min(true.min(), pred.min()) < 0 or max(true.max(), pred.max()) >= n_classes):
-        raise ValueError(f"class indices must be in 0..{n_classes - 1}")
+        fail("true and pred", "the same shape (one prediction per true label)", f"{true.shape} and {pred.shape}")
     cm = np.zeros((n_classes, n_classes), np.int64)
     np.add.at(cm, (true, pred), 1)
     return cm
+
+
+def _indices(value, name: str, n_classes: int) -> np.ndarray:
+    """A 1-D array of 0-based class indices (empty is fine: its matrix is all zeros)."""
+    arr = validate.array(value, name, dtype=None, nonempty=False)
+    if arr.ndim != 1:
+        fail(name, "a 1-D array of class indices, one per scene", f"shape {arr.shape}",
+             "for rows of scores or one-hot rows pass scores.argmax(axis=1)" if arr.ndim == 2 else None)
+    return validate.class_index(arr, name, n_classes)

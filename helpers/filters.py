@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from . import validate
 from .gradients import rms_normalize, value_and_gradient
 from .layers import select_layers, tap_model, without_activation
 
@@ -229,10 +230,12 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
     """
     import tensorflow as tf
 
-    if steps < 0 or not step_size > 0:
-        raise ValueError(f"steps must be >= 0 and step_size > 0, got {steps} and {step_size}")
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective must be one of {', '.join(map(repr, OBJECTIVES))}, got {objective!r}")
+    validate.model(model)
+    steps = validate.integer(steps, "steps", low=0, high=validate.MAX_STEPS)
+    step_size = validate.number(step_size, "step_size", low=0, low_open=True)
+    objective = validate.choice(objective, "objective", OBJECTIVES)
+    seed = validate.integer(seed, "seed", low=0)
+    noise = validate.number(noise, "noise", low=0)
     transforms = [transforms] if isinstance(transforms, Transform) else list(transforms)
     for t in transforms:
         if not isinstance(t, Transform):
@@ -240,13 +243,14 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
     target = conv_layer(model, layer, input_shape)
     extractor = tap_model(model, [target], input_shape=input_shape, include_output=False)
     n_filters = int(target.filters)
-    idx = np.arange(n_filters) if filters is None else np.asarray(list(filters), np.int64)
-    if idx.ndim != 1 or idx.size == 0:
-        raise ValueError("filters must be a non-empty list or range of filter indices")
-    bad = idx[(idx < 0) | (idx >= n_filters)]
-    if bad.size:
-        raise ValueError(f"filter index {int(bad[0])} is out of range: layer {layer!r} has {n_filters} filters "
-                         f"(0..{n_filters - 1})")
+    if filters is not None and (isinstance(filters, (str, bytes, float)) or not hasattr(filters, "__iter__")):
+        validate.fail("filters", "a list or range of filter indices, e.g. range(8) or [1, 12]",
+                      validate.describe(filters), "for one filter, pass [12]", kind=validate.InputTypeError)
+    idx = np.arange(n_filters) if filters is None else validate.class_index(
+        validate.array(list(filters), "filters", dtype=None, ndim=1), "filters", n_filters, what="filter",
+        owner=f"layer {layer!r}")
+    if idx.size == 0:
+        validate.fail("filters", "a non-empty list or range of filter indices", "an empty one")
     shape = list(extractor.inputs[0].shape[1:])
     if input_shape is not None:
         if len(input_shape) != len(shape) or any(d is not None and d != int(s) for d, s in zip(shape, input_shape)):

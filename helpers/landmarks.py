@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import shipped
+from . import shipped, validate
 from .scenes import LANDMARK_NAMES, generate_scenes
 
 __all__ = ["landmark_index", "flip_pairs", "flip_horizontal", "encode_landmarks", "decode_landmarks",
@@ -19,12 +19,19 @@ __all__ = ["landmark_index", "flip_pairs", "flip_horizontal", "encode_landmarks"
            "build_heatmap_pose", "load_heatmap_pose"]
 
 
+def _class_with_landmarks(class_name: str) -> tuple[str, ...]:
+    if not isinstance(class_name, str) or class_name not in LANDMARK_NAMES or not LANDMARK_NAMES[class_name]:
+        validate.fail("class_name", "a class with landmarks: " + ", ".join(k for k, v in LANDMARK_NAMES.items() if v),
+                      validate.describe(class_name))
+    return LANDMARK_NAMES[class_name]
+
+
 def landmark_index(class_name: str, names: Sequence[str]) -> list[int]:
     """Positions of landmark ``names`` in the class's fixed order (clear error for unknown names)."""
-    if class_name not in LANDMARK_NAMES or not LANDMARK_NAMES[class_name]:
-        raise ValueError(f"no landmarks for {class_name!r}: use one of "
-                         + ", ".join(k for k, v in LANDMARK_NAMES.items() if v))
-    order = LANDMARK_NAMES[class_name]
+    order = _class_with_landmarks(class_name)
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        validate.fail("names", "a list of landmark names", validate.describe(names), f"e.g. [{order[0]!r}]",
+                      kind=validate.InputTypeError)
     unknown = [n for n in names if n not in order]
     if unknown:
         raise ValueError(f"unknown {class_name} landmark(s) {unknown}; the landmarks are: {', '.join(order)}")
@@ -34,19 +41,12 @@ def landmark_index(class_name: str, names: Sequence[str]) -> list[int]:
 def flip_pairs(class_name: str = "pedestrian") -> list[tuple[int, int]]:
     """Index pairs ``(left, right)`` that swap under a horizontal flip (none for vehicles: their
     landmarks are named front/rear, which a flip does not change)."""
-    order = LANDMARK_NAMES[class_name]
+    order = _class_with_landmarks(class_name)
     return [(i, order.index("right_" + n[5:])) for i, n in enumerate(order) if n.startswith("left_")]
 
 
-def _check(points: np.ndarray, class_name: str) -> np.ndarray:
-    p = np.asarray(points, np.float64)
-    k = len(LANDMARK_NAMES.get(class_name, ()))
-    if p.ndim < 2 or p.shape[-2:] != (k, 2):
-        raise ValueError(f"a {class_name} has {k} landmarks as (x, y) pairs: expected shape (..., {k}, 2), "
-                         f"got {p.shape}")
-    if not np.isfinite(p).all() or p.min() < 0 or p.max() > 1:
-        raise ValueError("landmark coordinates are fractions of the image: every x and y must be in [0, 1]")
-    return p
+def _check(points: np.ndarray, class_name: str, name: str = "points") -> np.ndarray:
+    return validate.points(points, name, k=len(_class_with_landmarks(class_name)))
 
 
 def flip_horizontal(images: np.ndarray, points: np.ndarray, class_name: str = "pedestrian"):
@@ -58,10 +58,16 @@ def flip_horizontal(images: np.ndarray, points: np.ndarray, class_name: str = "p
     points : (N, K, 2) or (K, 2) fractions ``(x, y)``
     """
     p = _check(points, class_name).copy()
+    imgs = validate.array(images, "images", dtype=None, ndim=(3, 4))
+    if imgs.shape[-1] not in (1, 3, 4):
+        validate.fail("images", "images with their colour axis last: (H, W, C) or (N, H, W, C)",
+                      f"shape {imgs.shape}", "a grayscale (H, W) picture needs picture[..., None]")
+    if (imgs.ndim == 4) != (p.ndim == 3) or (imgs.ndim == 4 and len(imgs) != len(p)):
+        validate.fail("points", f"one set of landmarks per image ({1 if imgs.ndim == 3 else len(imgs)})",
+                      f"shape {p.shape} for images of shape {imgs.shape}")
     p[..., 0] = 1.0 - p[..., 0]
     for a, b in flip_pairs(class_name):
         p[..., [a, b], :] = p[..., [b, a], :]
-    imgs = np.asarray(images)
     return imgs[..., ::-1, :].copy(), p.astype(np.float32)
 
 
@@ -73,24 +79,42 @@ def encode_landmarks(points: np.ndarray, class_name: str = "pedestrian") -> np.n
 
 def decode_landmarks(vectors: np.ndarray, class_name: str = "pedestrian") -> np.ndarray:
     """``(N, 2K)`` vectors -> ``(N, K, 2)`` points (clipped into the image)."""
-    v = np.asarray(vectors, np.float64)
-    k = len(LANDMARK_NAMES[class_name])
-    if v.shape[-1] != 2 * k:
-        raise ValueError(f"a {class_name} landmark vector has {2 * k} entries, got {v.shape[-1]}")
+    k = len(_class_with_landmarks(class_name))
+    v = validate.array(vectors, "vectors", ndim=(1, 2), last=2 * k)
     return np.clip(v.reshape(*v.shape[:-1], k, 2), 0, 1).astype(np.float32)
 
 
 def per_joint_error_px(pred: np.ndarray, true: np.ndarray, image_size: int = 64) -> np.ndarray:
-    """Mean distance in pixels between predicted and true landmarks, per landmark: ``(K,)``."""
-    d = np.linalg.norm((np.asarray(pred, np.float64) - np.asarray(true, np.float64)) * image_size, axis=-1)
+    """Mean distance in pixels between predicted and true landmarks, per landmark: ``(K,)``.
+
+    ``pred`` and ``true`` are ``(N, K, 2)`` fractions (decode flat vectors with :func:`decode_landmarks`).
+    """
+    pred, true = _pair(pred, true)
+    image_size = validate.integer(image_size, "image_size", low=1, high=100_000)
+    d = np.linalg.norm((pred - true) * image_size, axis=-1)
     return d.mean(axis=0)
+
+
+def _pair(pred, true) -> tuple[np.ndarray, np.ndarray]:
+    true = validate.points(true, "true")
+    pred = validate.points(pred, "pred", k=true.shape[-2], slack=0.5)
+    if pred.shape != true.shape:
+        validate.fail("pred", f"the same shape as true {true.shape}", f"shape {pred.shape}")
+    return (pred, true) if true.ndim == 3 else (pred[None], true[None])
 
 
 def pck(pred: np.ndarray, true: np.ndarray, boxes: np.ndarray, alpha: float = 0.1) -> float:
     """Percentage of correct keypoints: share of predicted landmarks within ``alpha`` × the object's box size
-    (its larger side) of the truth."""
-    pred, true = np.asarray(pred, np.float64), np.asarray(true, np.float64)
-    size = np.maximum(np.asarray(boxes, np.float64)[:, 2], np.asarray(boxes, np.float64)[:, 3])
+    (its larger side) of the truth.
+
+    ``pred``, ``true``: ``(N, K, 2)`` fractions; ``boxes``: ``(N, 4)`` fractions ``(bx, by, bh, bw)``.
+    """
+    pred, true = _pair(pred, true)
+    boxes = validate.boxes(boxes, "boxes", single=False)
+    if len(boxes) != len(true):
+        validate.fail("boxes", f"one box per image ({len(true)})", f"{len(boxes)} boxes")
+    alpha = validate.number(alpha, "alpha", low=0, high=1, low_open=True)
+    size = np.maximum(boxes[:, 2], boxes[:, 3])
     d = np.linalg.norm(pred - true, axis=-1)                       # (N, K) in image fractions
     return float((d <= alpha * size[:, None]).mean())
 
@@ -121,6 +145,7 @@ def load_pose_regressor(path=None):
 def pedestrian_data(n: int, seed: int, flip: bool = False):
     """Pedestrian scenes, their landmark targets ``(N, 28)`` and boxes; with ``flip``, mirrored copies added
     (joints swapped, so every label keeps its meaning)."""
+    n = validate.integer(n, "n", low=1, high=validate.MAX_SCENES)
     s = generate_scenes(n, seed, classes=["pedestrian"])
     pts, _ = s.landmarks("pedestrian")
     images, boxes = s.images, s.boxes

@@ -12,9 +12,9 @@ from typing import Sequence
 
 import numpy as np
 
-from . import shipped
+from . import shipped, validate
 from .course_model import preprocess
-from .scenes import CLASS_IDS, CLASS_NAMES, SceneObject, box_corners, class_id
+from .scenes import CLASS_IDS, CLASS_NAMES, SceneObject, StreetScenes, box_corners, class_id
 
 __all__ = ["LABEL_LENGTH", "LABEL_FIELDS", "encode_label", "decode_label", "encode_scenes", "format_label", "iou",
            "slide_loss", "practical_loss"]
@@ -24,12 +24,10 @@ LABEL_FIELDS = ("p_d", "bx", "by", "bh", "bw", "c1", "c2", "c3")
 
 
 def _check_box(box: Sequence[float]) -> tuple[float, float, float, float]:
-    b = np.asarray(box, np.float64)
-    if b.shape != (4,) or not np.all(np.isfinite(b)):
-        raise ValueError(f"a box is 4 finite numbers (bx, by, bh, bw), got {box!r}")
+    b = validate.boxes(box, "box", single=True)
     bx, by, bh, bw = (float(v) for v in b)
     if bh <= 0 or bw <= 0:
-        raise ValueError(f"box height and width must be > 0, got bh={bh}, bw={bw}")
+        validate.fail("box", "a height and width > 0 (bx, by, bh, bw)", f"bh={bh}, bw={bw}")
     eps = 1e-6
     x0, y0, x1, y1 = box_corners(b)
     if x0 < -eps or x1 > 1 + eps or y0 < -eps or y1 > 1 + eps:
@@ -62,23 +60,34 @@ def encode_label(cls: str | int | SceneObject | None, box: Sequence[float] | Non
     """
     if isinstance(cls, SceneObject):
         cls, box = cls.class_id, cls.box
+    if cls is not None and not isinstance(cls, (str, int, np.integer)) or isinstance(cls, bool):
+        validate.fail("cls", "a class name, a class id 1..4, a SceneObject or None", validate.describe(cls),
+                      kind=validate.InputTypeError)
     y = np.zeros(LABEL_LENGTH, np.float32)
     cid = CLASS_IDS["background"] if cls is None else class_id(cls)
     if cid == CLASS_IDS["background"]:
         return y
     if box is None:
-        raise ValueError(f"a {CLASS_NAMES[cid - 1]} label needs its box (bx, by, bh, bw)")
+        validate.fail("box", f"the {CLASS_NAMES[cid - 1]}'s box (bx, by, bh, bw)", "None",
+                      "pass box=(bx, by, bh, bw) in fractions of the image")
     y[0] = 1.0
     y[1:5] = _check_box(box)
     y[4 + cid] = 1.0
     return y
 
 
+def _label(y) -> np.ndarray:
+    v = validate.array(y, "y", ndim=1)
+    if v.shape != (LABEL_LENGTH,):
+        validate.fail("y", f"a label vector of {LABEL_LENGTH} entries [{', '.join(LABEL_FIELDS)}]", f"shape {v.shape}",
+                      "pass one image's label; for a batch, loop over its rows")
+    return v
+
+
 def format_label(y: Sequence[float], digits: int = 2) -> str:
     """The label as on the slides, e.g. ``[1, 0.5, 0.5, 0.2, 0.3, 0, 1, 0]`` or ``[0, ?, ?, ...]``."""
-    v = np.asarray(y, np.float64)
-    if v.shape != (LABEL_LENGTH,):
-        raise ValueError(f"a label vector has {LABEL_LENGTH} entries {LABEL_FIELDS}, got shape {v.shape}")
+    v = _label(y)
+    digits = validate.integer(digits, "digits", low=0, high=10)
     if v[0] == 0:
         return "[0, " + ", ".join("?" * 1 for _ in range(LABEL_LENGTH - 1)) + "]"
 
@@ -93,13 +102,12 @@ def iou(box_a, box_b) -> np.ndarray | float:
 
     1 for identical boxes, 0 for disjoint ones, symmetric; a box of zero area has IoU 0 with anything.
     """
-    a, b = np.asarray(box_a, np.float64), np.asarray(box_b, np.float64)
+    a, b = validate.boxes(box_a, "box_a"), validate.boxes(box_b, "box_b")
     single = a.ndim == 1 and b.ndim == 1
     a, b = np.atleast_2d(a), np.atleast_2d(b)
-    if a.shape[-1] != 4 or b.shape[-1] != 4:
-        raise ValueError(f"boxes are (bx, by, bh, bw): got shapes {a.shape} and {b.shape}")
-    if (a[:, 2:] < 0).any() or (b[:, 2:] < 0).any():
-        raise ValueError("box heights and widths must not be negative")
+    if len(a) != len(b) and 1 not in (len(a), len(b)):
+        validate.fail("box_b", f"as many boxes as box_a ({len(a)}), or one", f"{len(b)} boxes",
+                      "pair the boxes row by row")
     ax0, ay0, ax1, ay1 = box_corners(a).T
     bx0, by0, bx1, by1 = box_corners(b).T
     inter = np.clip(np.minimum(ax1, bx1) - np.maximum(ax0, bx0), 0, None) * \
@@ -114,11 +122,8 @@ def decode_label(y: Sequence[float], threshold: float = 0.5) -> tuple[str, tuple
 
     ``y[0] < threshold`` means no object; otherwise the class is the largest of ``c1, c2, c3``.
     """
-    v = np.asarray(y, np.float64)
-    if v.shape != (LABEL_LENGTH,):
-        raise ValueError(f"a label vector has {LABEL_LENGTH} entries {LABEL_FIELDS}, got shape {v.shape}")
-    if not np.isfinite(v).all():
-        raise ValueError("the label contains NaN or infinite values")
+    v = _label(y)
+    threshold = validate.number(threshold, "threshold", low=0, high=1)
     if v[0] < threshold:
         return "background", None
     return CLASS_NAMES[int(np.argmax(v[5:]))], tuple(float(t) for t in v[1:5])
@@ -126,6 +131,13 @@ def decode_label(y: Sequence[float], threshold: float = 0.5) -> tuple[str, tuple
 
 def encode_scenes(objects: Sequence[Sequence[SceneObject]]) -> np.ndarray:
     """``(N, 8)`` label vectors of a batch of scenes (their first, largest object; zeros for background)."""
+    if isinstance(objects, (str, bytes)) or not hasattr(objects, "__len__") or not len(objects):
+        validate.fail("objects", "a non-empty list of each scene's objects (scenes.objects)",
+                      validate.describe(objects))
+    if any(not isinstance(objs, (list, tuple)) or any(not isinstance(o, SceneObject) for o in objs)
+           for objs in objects):
+        validate.fail("objects", "one list of SceneObjects per scene (scenes.objects)",
+                      "something else in the list", "pass scenes.objects", kind=validate.InputTypeError)
     return np.stack([encode_label(objs[0] if objs else None) for objs in objects]).astype(np.float32)
 
 
@@ -168,8 +180,9 @@ def build_localizer(classifier, trainable_base: bool = True):
     import keras
     from keras import layers
 
+    validate.model(classifier, "classifier")
     base = keras.Model(classifier.input, classifier.get_layer("block4_conv1").output, name="conv_base")
-    base.trainable = trainable_base
+    base.trainable = bool(trainable_base)
     inputs = keras.Input(classifier.input.shape[1:], name="image")
     x = base(inputs)
     x = layers.Conv2D(32, 1, activation="relu", name="loc_reduce")(x)
@@ -188,7 +201,15 @@ def load_localizer(path=None):
 
 def evaluate_localizer(model, scenes, batch_size: int = 256) -> dict:
     """Presence accuracy (all scenes), class accuracy and mean IoU (scenes with an object) of a localizer."""
-
+    validate.model(model)
+    if not isinstance(scenes, StreetScenes):
+        validate.fail("scenes", "StreetScenes (from generate_scenes)", validate.describe(scenes),
+                      kind=validate.InputTypeError)
+    if not scenes.has_object().any():
+        validate.fail("scenes", "at least one scene with an object (class accuracy and IoU need one)",
+                      f"{len(scenes)} scenes, none with an object",
+                      "generate more scenes, or not only classes=['background']")
+    batch_size = validate.integer(batch_size, "batch_size", low=1, high=4096)
     pred = np.asarray(model.predict(preprocess(scenes.images), batch_size=batch_size, verbose=0))
     has = scenes.has_object()
     presence = float(((pred[:, 0] >= 0.5) == has).mean())

@@ -5,17 +5,26 @@ which model its convolution blocks come from. Notebooks load them through the le
 ``load_*`` functions (``course_model.load_course_model()``, ``localization.load_localizer()``, ...),
 which all end in :func:`load`; ``make model`` (``python -m course_tools.train_models``) retrains every
 entry of :data:`MODELS`, in order.
+
+Loading is safe by construction: only ``.keras`` archives, inspected before Keras reads them (no Lambda layers,
+nothing from outside Keras), loaded in Keras safe mode, and -- for the files in ``data/models/`` -- checked against
+their SHA-256 in ``data/MANIFEST`` (:mod:`helpers.datafiles`).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import datafiles, validate
+from .datafiles import restore_hint
 from .paths import DATA_DIR
+from .validate import InputTypeError, describe, fail
 
 if TYPE_CHECKING:
     import keras
@@ -63,14 +72,21 @@ MODELS: dict[str, ShippedModel] = {m.name: m for m in (
 
 
 def _entry(name: str) -> ShippedModel:
+    if not isinstance(name, str):
+        fail("name", "the name of a shipped model: " + ", ".join(repr(n) for n in MODELS), describe(name),
+             kind=InputTypeError)
     if name not in MODELS:
-        raise ValueError(f"no shipped model named {name!r}: the course ships {', '.join(MODELS)}")
+        fail("name", "the name of a shipped model: " + ", ".join(repr(n) for n in MODELS), repr(name),
+             f"the course ships {', '.join(MODELS)}")
     return MODELS[name]
 
 
 def path(name: str, models_dir: str | os.PathLike | None = None) -> Path:
     """The file of shipped model ``name`` (in ``data/models/`` unless ``models_dir`` says otherwise)."""
-    return Path(models_dir if models_dir is not None else MODELS_DIR) / _entry(name).filename
+    entry = _entry(name)
+    if models_dir is not None and not isinstance(models_dir, (str, os.PathLike)):
+        fail("models_dir", "a folder path or None", describe(models_dir), kind=InputTypeError)
+    return Path(models_dir if models_dir is not None else MODELS_DIR) / entry.filename
 
 
 def build(name: str, base: "keras.Model | None" = None) -> "keras.Model":
@@ -80,6 +96,11 @@ def build(name: str, base: "keras.Model | None" = None) -> "keras.Model":
     when none is given, an untrained one is built.
     """
     entry = _entry(name)
+    if base is not None:
+        if entry.base is None:
+            fail("base", f"None: the {entry.description} starts from no other model", describe(base),
+                 f"call shipped.build({name!r})")
+        validate.model(base, "base")
     module, function = entry.builder.split(":")
     fn = getattr(importlib.import_module(f"helpers.{module}"), function)
     if entry.base is None:
@@ -87,25 +108,115 @@ def build(name: str, base: "keras.Model | None" = None) -> "keras.Model":
     return fn(base if base is not None else build(entry.base))
 
 
+#: ``config.json`` of a course model is about 15 kB; anything far larger is not one.
+MAX_CONFIG_BYTES = 5 * 2**20
+#: Layers that carry code or load other files: never loaded, whatever Keras's safe mode would do.
+UNSAFE_CLASSES = {"Lambda": "a Lambda layer", "__lambda__": "a Python lambda", "TFSMLayer": "a TFSMLayer"}
+STANDARD = "a .keras file of standard Keras layers (loaded in safe mode: no code is deserialised)"
+REBUILD = "only standard Keras layers load: rebuild the model without Lambda or custom layers"
+
+
 def load(name: str, file: str | os.PathLike | None = None) -> "keras.Model":
     """Load shipped model ``name`` (or the same kind of model from ``file``) in Keras safe mode, uncompiled.
 
-    Safe mode deserialises no code: only ``.keras`` files of standard layers load.
+    Safe mode deserialises no code: only ``.keras`` files of standard layers load. Before Keras reads the file,
+    the archive is opened and its ``config.json`` inspected: a Lambda layer, a TFSMLayer or any object from a
+    module outside Keras is refused with a message naming the file. The registry's own file (``file`` not given,
+    as the lessons load it) must also match its SHA-256 in ``data/MANIFEST``; a file you name (a ``make model
+    --out`` folder, your own model) is not hash-checked -- it is loaded in safe mode only. (That holds for a path
+    into ``data/models/`` too: ``make model`` reloads the bases it has just written there before it rewrites the
+    manifest.)
 
     Raises
     ------
     FileNotFoundError
         When the file is missing, saying how to get it back.
-    ValueError
-        For a file that is not a ``.keras`` archive.
+    helpers.datafiles.IntegrityError
+        When the shipped file differs from the manifest (a ``ValueError``), saying how to restore it.
+    helpers.validate.InputError
+        For a file that is not a ``.keras`` archive, is damaged, or holds code (a ``ValueError``). Messages call
+        the file ``path``, as every lesson's loader (``load_course_model(path)``, ...) names it.
     """
-    import keras
-
     entry = _entry(name)
+    if file is not None and not isinstance(file, (str, os.PathLike)):
+        fix = ("it is already a model: use it directly" if hasattr(file, "predict") else
+               "pass the path of a .keras file, e.g. 'data/models/course_convnet.keras'")
+        fail("path", "a path to a .keras file, or None for the shipped one", describe(file), fix,
+             kind=InputTypeError)
     p = Path(file) if file is not None else path(name)
+    shipped_file = file is None
+    hint = (restore_hint(f"models/{p.name}") if shipped_file else
+            "save the model again with model.save('<name>.keras'), or retrain it with `make model`")
+    if p.suffix != ".keras":
+        fail("path", f"a .keras file (the {entry.description} is loaded in safe mode)", repr(p.name),
+             "save models with model.save('<name>.keras'); .h5 and other formats can carry code and are not loaded")
     if not p.is_file():
+        if p.is_dir():
+            fail("path", f"a .keras file holding the {entry.description}", f"the folder {str(p)!r}",
+                 "name the .keras file inside it")
         raise FileNotFoundError(f"no {entry.description} at {p}: the course ships it in data/models/; restore it "
                                 "with `git checkout data/models` or retrain it with `make model`")
-    if p.suffix != ".keras":
-        raise ValueError(f"the {entry.description} must be a .keras file (loaded in safe mode), got {p.name!r}")
-    return keras.saving.load_model(p, safe_mode=True, compile=False)
+    if shipped_file:
+        datafiles.verify(p)
+    _inspect(p, entry, hint)
+    import keras
+
+    model, err = None, None
+    try:
+        model = keras.saving.load_model(p, safe_mode=True, compile=False)
+    except Exception as e:  # noqa: BLE001  (Keras raises many kinds; each becomes one clear message)
+        err = e
+    if err is not None:  # raised outside the except block: the student sees our message, not Keras's traceback
+        text = f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+        if "safe_mode" in str(err) or "unsafe" in str(err).lower():
+            fail("path", STANDARD, f"{str(p)!r}, which Keras safe mode refused ({text[:200]})", REBUILD)
+        fail("path", f"a .keras file holding the {entry.description}",
+             f"{str(p)!r}, which Keras could not load ({text[:200]}): damaged, or not a model the course made", hint)
+    if not isinstance(model, keras.Model):
+        fail("path", f"a .keras file holding the {entry.description}", f"{str(p)!r}, which holds a "
+             f"{type(model).__name__}, not a model", hint)
+    return model
+
+
+def _inspect(p: Path, entry: ShippedModel, hint: str) -> None:
+    """Open the archive and read its ``config.json``: refuse a damaged file or one holding code, naming it."""
+    if not zipfile.is_zipfile(p):
+        fail("path", f"a .keras archive (a zip file) holding the {entry.description}",
+             f"{str(p)!r}, which is not a zip archive ({p.stat().st_size} bytes): damaged, truncated, or another "
+             "format renamed to .keras", hint)
+    config, why = None, None
+    try:
+        with zipfile.ZipFile(p) as archive:
+            info = archive.getinfo("config.json")
+            if info.file_size > MAX_CONFIG_BYTES:
+                raise ValueError(f"config.json of {info.file_size:,} bytes")
+            config = json.loads(archive.read(info))
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError, EOFError, RuntimeError) as err:
+        why = "no config.json inside" if isinstance(err, KeyError) else f"{type(err).__name__}: {err}"[:200]
+    if why is not None:
+        fail("path", f"a .keras archive holding the {entry.description}",
+             f"{str(p)!r}, which cannot be read ({why}): damaged, or not a model the course made", hint)
+    found = _unsafe_parts(config)
+    if found:
+        fail("path", STANDARD, f"{str(p)!r}, which holds {', '.join(sorted(found)[:3])} -- code that would run "
+             "when it is loaded", REBUILD)
+
+
+def _unsafe_parts(config) -> set[str]:
+    """What in a ``config.json`` could carry code: Lambda/TFSMLayer layers, objects from modules outside Keras."""
+    found: set[str] = set()
+    stack = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            cls, module = item.get("class_name"), item.get("module")
+            if isinstance(cls, str) and cls in UNSAFE_CLASSES:
+                layer = item.get("config", {}).get("name") if isinstance(item.get("config"), dict) else None
+                found.add(UNSAFE_CLASSES[cls] + (f" {layer!r}" if layer else ""))
+            if module is not None and not (isinstance(module, str) and (module == "keras" or
+                                                                        module.startswith("keras."))):
+                found.add(f"a {cls} from module {module!r}")
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found

@@ -55,7 +55,7 @@ def test_bad_choices_say_what_to_do():
         select_layers(model, keras.layers.LSTM)
     with pytest.raises(ValueError, match="never been called.*input_shape"):
         select_layers(KINDS["sequential_never_called"](), "c1")
-    with pytest.raises(ValueError, match="takes images shaped"):
+    with pytest.raises(ValueError, match="images: expected 8x8 images"):
         A.compute_activations(model, np.zeros((1, 16, 16, 3), "float32"))
     with pytest.raises(ValueError, match="NaN"):
         A.compute_activations(model, np.full((1, *SHAPE), np.nan, "float32"))

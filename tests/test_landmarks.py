@@ -49,9 +49,9 @@ def test_pck_and_error(people):
 
 @pytest.mark.parametrize("call, message", [
     (lambda: lm.encode_landmarks(np.zeros((2, 13, 2))), "14 landmarks"),
-    (lambda: lm.encode_landmarks(np.full((1, 14, 2), 1.5)), r"in \[0, 1\]"),
+    (lambda: lm.encode_landmarks(np.full((1, 14, 2), 1.5)), "fractions of the image"),
     (lambda: lm.landmark_index("pedestrian", ["left_ear"]), "unknown pedestrian landmark"),
-    (lambda: lm.landmark_index("background", ["x"]), "no landmarks"),
+    (lambda: lm.landmark_index("background", ["x"]), "a class with landmarks"),
     (lambda: lm.decode_landmarks(np.zeros((1, 27))), "28 entries"),
 ])
 def test_bad_input(call, message):

@@ -28,11 +28,11 @@ def test_scene_objects_encode_their_own_box():
 
 @pytest.mark.parametrize("args, message", [
     (("truck", (0.5, 0.5, 0.2, 0.2)), "unknown class"),
-    (("car", None), "needs its box"),
-    (("car", (0.5, 0.5, -0.2, 0.2)), "must be > 0"),
+    (("car", None), "the car's box"),
+    (("car", (0.5, 0.5, -0.2, 0.2)), "heights and widths >= 0"),
     (("car", (0.95, 0.5, 0.2, 0.2)), "outside the image"),
-    (("car", (0.5, 0.5, 0.2)), "4 finite numbers"),
-    (("car", (0.5, float("nan"), 0.2, 0.2)), "4 finite numbers"),
+    (("car", (0.5, 0.5, 0.2)), "4 entries"),
+    (("car", (0.5, float("nan"), 0.2, 0.2)), "finite values"),
 ])
 def test_bad_labels(args, message):
     with pytest.raises(ValueError, match=message):

@@ -146,10 +146,10 @@ def test_subset(batch):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(n=-1), "n must be"),
-    (dict(n=2.5), "n must be"),
-    (dict(n=2, seed=-3), "seed must be"),
-    (dict(n=2, size=8), "size must be"),
+    (dict(n=-1), "n: expected a whole number"),
+    (dict(n=2.5), "n: expected a whole number"),
+    (dict(n=2, seed=-3), "seed: expected a whole number >= 0"),
+    (dict(n=2, size=8), "size: expected a whole number in 16..512"),
     (dict(n=2, classes=["bicycle"]), "unknown class 'bicycle'"),
     (dict(n=2, classes=[7]), "out of range"),
     (dict(n=2, n_objects=(3, 1)), "n_objects"),

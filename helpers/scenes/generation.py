@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .. import validate
 from .drawing import PAINTERS, Canvas, Layout, draw_street
 from .schema import CLASS_IDS, CLASS_NAMES, SceneObject, StreetScenes, box_from_corners, class_id
 
@@ -168,22 +169,27 @@ def generate_scenes(
     >>> scenes.images.shape, scenes.class_names[0]   # doctest: +SKIP
     ((8, 64, 64, 3), 'car')
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a whole number of scenes >= 0, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
-        raise ValueError(f"start must be a whole number >= 0, got {start!r}")
-    if not isinstance(size, (int, np.integer)) or not 16 <= size <= 512:
-        raise ValueError(f"size must be a whole number of pixels in 16..512, got {size!r}")
-    if isinstance(n_objects, (int, np.integer)):
-        n_objects = (int(n_objects), int(n_objects))
-    lo, hi = (int(v) for v in n_objects)
-    if not 1 <= lo <= hi <= 4:
-        raise ValueError(f"n_objects must be 1 or a range (min, max) with 1 <= min <= max <= 4, got {n_objects!r}")
+    size = validate.integer(size, "size", low=16, high=512)
+    n = validate.integer(n, "n", low=0, high=validate.MAX_SCENES * 64 * 64 // (size * size))
+    seed = validate.integer(seed, "seed", low=0)
+    start = validate.integer(start, "start", low=0)
+    if isinstance(n_objects, (tuple, list)) and len(n_objects) == 2:
+        lo, hi = (validate.integer(v, "n_objects", low=1, high=4) for v in n_objects)
+    else:
+        lo = hi = validate.integer(n_objects, "n_objects", low=1, high=4)
+    if lo > hi:
+        validate.fail("n_objects", "1, or a range (min, max) with min <= max", repr(n_objects))
+    if classes is not None and (isinstance(classes, (str, int)) or not hasattr(classes, "__iter__")):
+        validate.fail("classes", "a list of class names or ids, e.g. ['car']", validate.describe(classes),
+                      f"wrap it in a list: classes=[{classes!r}]", kind=validate.InputTypeError)
     cids = tuple(sorted({class_id(c) for c in classes})) if classes is not None else (1, 2, 3, 4)
     if not cids:
-        raise ValueError("classes is empty: give at least one of " + ", ".join(CLASS_NAMES))
+        validate.fail("classes", "at least one of " + ", ".join(CLASS_NAMES), "an empty list")
+    if hi > 1 and cids == (CLASS_IDS["background"],):
+        validate.fail("classes", f"an object class for scenes with {lo}..{hi} objects", "only 'background'",
+                      "add the object classes to draw, or use n_objects=1 for empty streets")
+    if workers is not None:
+        workers = validate.integer(workers, "workers", low=1, high=64)
     n, seed, start, size = int(n), int(seed), int(start), int(size)
 
     if workers is None:
