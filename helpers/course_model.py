@@ -102,7 +102,10 @@ def build_course_convnet(image_size: int = IMAGE_SIZE, n_classes: int = len(CLAS
     from keras import layers
 
     widths = _widths(widths)
-    image_size = validate.integer(image_size, "image_size", low=2 ** (len(widths) - 1), high=MAX_IMAGE_SIZE)
+    image_size = validate.integer(image_size, "image_size", low=1, high=MAX_IMAGE_SIZE)
+    if image_size < 2 ** (len(widths) - 1):
+        fail("image_size", f"at least {2 ** (len(widths) - 1)} pixels: the {len(widths) - 1} poolings of "
+             f"{len(widths)} blocks halve it each time", str(image_size), "use a larger image_size or fewer widths")
     n_classes = validate.integer(n_classes, "n_classes", low=2, high=MAX_CLASSES)
     dense = validate.integer(dense, "dense", low=1, high=MAX_DENSE)
     dropout = validate.number(dropout, "dropout", low=0.0)
@@ -190,20 +193,20 @@ def train(model: "keras.Model", train_scenes: StreetScenes, val_scenes: StreetSc
     return model.fit(x, y, validation_data=val, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
 
 
-def _scenes(scenes, name: str) -> StreetScenes:
+def _scenes(scenes, name: str, why: str = "") -> StreetScenes:
     if not isinstance(scenes, StreetScenes):
         fix = ("for pictures of your own use model.predict(course_model.preprocess(images))"
                if hasattr(scenes, "shape") else "make them with helpers.scenes.generate_scenes(n, seed)")
         fail(name, "StreetScenes (from helpers.scenes.generate_scenes)", describe(scenes), fix, kind=InputTypeError)
     if len(scenes) == 0:
-        fail(name, "at least one scene", "an empty set (0 scenes): an accuracy over nothing is undefined",
+        fail(name, "at least one scene", "an empty set (0 scenes)" + why,
              "generate some, e.g. generate_scenes(100, seed)")
     return scenes
 
 
-def _scene_data(model, scenes, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _scene_data(model, scenes, name: str, why: str = "") -> tuple[np.ndarray, np.ndarray]:
     """Preprocessed images and labels of ``scenes``, checked against ``model``'s input size and classes."""
-    scenes = _scenes(scenes, name)
+    scenes = _scenes(scenes, name, why)
     x = _model_inputs(scenes.images, f"{name}.images")
     labels = np.asarray(scenes.labels)
     if labels.shape != (len(x),):
@@ -257,7 +260,7 @@ def evaluate(model: "keras.Model", scenes: StreetScenes, batch_size: int = 256) 
     if isinstance(model, (str, os.PathLike)) or not callable(getattr(model, "predict", None)):
         validate.model(model)  # says what came instead of a model, and how to load one
     batch_size = validate.integer(batch_size, "batch_size", low=1, high=MAX_BATCH_SIZE)
-    x, labels = _scene_data(model, scenes, "scenes")
+    x, labels = _scene_data(model, scenes, "scenes", ": an accuracy over no scenes is undefined")
     probs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     if probs.ndim != 2 or probs.shape[0] != len(x) or probs.shape[1] < 1:
         fail("model", f"a classifier answering one row of class scores per scene, shape ({len(x)}, n_classes)",

@@ -11,6 +11,7 @@ dead filters), 03 (Grad-CAM weights and heatmap), 04 (label vector, IoU, decodin
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -21,7 +22,8 @@ from .landmarks import flip_pairs, pck
 from .localization import decode_label, iou
 from .scenes import LANDMARK_NAMES
 
-__all__ = ["Feedback", "check_box_corners", "check_class_accuracy", "check_scale", "check_best_channel",
+__all__ = ["Feedback", "CheckSetupError", "check_box_corners", "check_class_accuracy", "check_scale",
+           "check_best_channel",
            "check_rms_normalize", "check_dead_filters", "check_channel_weights", "check_heatmap",
            "check_label", "check_iou", "check_decoded", "check_flip_pairs", "check_pck"]
 
@@ -52,6 +54,30 @@ class Feedback:
         hint = (f"<br><i>Hint:</i> {html.escape(self.hint)}" if self.hint and not self.right else "")
         return (f'<div style="border-left: 4px solid {colour}; padding: 4px 10px; margin: 2px 0">'
                 f'<b style="color: {colour}">{mark}</b> {html.escape(self._sentence())}{hint}</div>')
+
+
+class CheckSetupError(ValueError):
+    """The check itself was called wrongly (by the notebook, not the student): this one is raised."""
+
+
+def _never_raises(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
+    """A check answers with feedback, whatever the student passed: an answer it cannot read is "not yet", with
+    what it got, never a traceback."""
+
+    @functools.wraps(check)
+    def wrapped(*args: Any, **kwargs: Any) -> Feedback:
+        try:
+            with np.errstate(all="ignore"):
+                return check(*args, **kwargs)
+        except CheckSetupError:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- any answer the check cannot read becomes feedback
+            got = ", ".join(f"{type(a).__name__}" for a in args[:1]) or "nothing"
+            return _wrong(f"this answer could not be checked ({type(exc).__name__}: {str(exc)[:120]}); "
+                          f"it was {got}.", "give the kind of answer the exercise asks for: a number, an array, "
+                          "or a function returning one.")
+
+    return wrapped
 
 
 def _right(message: str) -> Feedback:
@@ -108,6 +134,7 @@ def _numpy(x: Any) -> np.ndarray:
 # 00 · the course's data and model
 # ------------------------------------------------------------------------------------------
 
+@_never_raises
 def check_box_corners(answer: Any, box: Sequence[float], size: int = 64, tol: float = 0.75) -> Feedback:
     """Exercise 00.1: the corners ``(x0, y0, x1, y1)`` in pixels of a box ``(bx, by, bh, bw)`` (fractions).
 
@@ -148,6 +175,7 @@ def check_box_corners(answer: Any, box: Sequence[float], size: int = 64, tol: fl
                                             "right and bottom with + instead of -.")
 
 
+@_never_raises
 def check_class_accuracy(answer: Any, confusion: np.ndarray, tol: float = 1e-3) -> Feedback:
     """Exercise 00.2: each true class's accuracy (recall) from a confusion matrix (rows = truth).
 
@@ -183,6 +211,7 @@ def check_class_accuracy(answer: Any, confusion: np.ndarray, tol: float = 1e-3) 
 # 01 · intermediate activations
 # ------------------------------------------------------------------------------------------
 
+@_never_raises
 def check_scale(fn: Callable[[np.ndarray], Any]) -> Feedback:
     """Exercise 01.1: ``fn(images)`` turns uint8 images (0-255) into what the model was trained on:
     float32 in [0, 1] (pixels divided by 255), same shape."""
@@ -215,6 +244,7 @@ def check_scale(fn: Callable[[np.ndarray], Any]) -> Feedback:
     return _wrong(f"values range from {got.min():.3g} to {got.max():.3g}; expected 0 to 1.", "divide by 255.")
 
 
+@_never_raises
 def check_best_channel(answer: Any, tuning: np.ndarray, names: Sequence[str], feature: str) -> Feedback:
     """Exercise 01.2: which channel correlates most with the map called ``feature``?
 
@@ -230,7 +260,7 @@ def check_best_channel(answer: Any, tuning: np.ndarray, names: Sequence[str], fe
         The map asked about (one of ``names``).
     """
     if feature not in names:
-        raise ValueError(f"unknown feature {feature!r}; the maps are: {', '.join(names)}")
+        raise CheckSetupError(f"unknown feature {feature!r}; the maps are: {', '.join(names)}")
     f = _unanswered(answer, "a channel number",
                     f"look down the '{feature}' column of the tuning map for the reddest square.")
     if f is not None:
@@ -256,6 +286,7 @@ def check_best_channel(answer: Any, tuning: np.ndarray, names: Sequence[str], fe
 # 02 · filter patterns
 # ------------------------------------------------------------------------------------------
 
+@_never_raises
 def check_rms_normalize(fn: Callable[[np.ndarray], Any]) -> Feedback:
     """Exercise 02.1: ``fn(grads)`` divides a gradient by its root-mean-square plus 1e-5 (the slides'
     normalisation trick); an all-zero gradient must stay zero, not become NaN."""
@@ -291,6 +322,7 @@ def check_rms_normalize(fn: Callable[[np.ndarray], Any]) -> Feedback:
     return _right("every step now has the same size, whatever the gradient's scale.")
 
 
+@_never_raises
 def check_dead_filters(answer: Any, dead: np.ndarray) -> Feedback:
     """Exercise 02.2: the indices of the dead filters (``FilterPatterns.dead``) of one layer."""
     f = _unanswered(answer, "a list of filter numbers", "np.flatnonzero(result.dead)")
@@ -314,6 +346,7 @@ def check_dead_filters(answer: Any, dead: np.ndarray) -> Feedback:
 # 03 · class activation heatmaps
 # ------------------------------------------------------------------------------------------
 
+@_never_raises
 def check_channel_weights(fn: Callable[[np.ndarray], Any]) -> Feedback:
     """Exercise 03.1: ``fn(grads)`` with ``grads`` ``(h, w, channels)`` returns each channel's importance:
     its gradient averaged over the feature map (shape ``(channels,)``)."""
@@ -339,6 +372,7 @@ def check_channel_weights(fn: Callable[[np.ndarray], Any]) -> Feedback:
     return _wrong("not the mean gradient per channel.", "grads.mean(axis=(0, 1)).")
 
 
+@_never_raises
 def check_heatmap(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Feedback:
     """Exercise 03.2: ``fn(features, weights)`` -> the Grad-CAM heatmap: weight each channel, average over
     channels, ReLU, divide by the maximum -- and return zeros, not NaN, when nothing is positive."""
@@ -383,6 +417,7 @@ def check_heatmap(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Feedback:
 _LABEL_HINT = "y = [p_d, bx, by, bh, bw, c1, c2, c3]; c1 pedestrian, c2 car, c3 motorcycle."
 
 
+@_never_raises
 def check_label(answer: Any, truth: np.ndarray, tol: float = 0.02) -> Feedback:
     """Exercise 04.1: the 8-entry label vector of a scene. For a background scene only ``p_d = 0`` is checked:
     the other seven entries are "don't care".
@@ -435,6 +470,7 @@ def check_label(answer: Any, truth: np.ndarray, tol: float = 0.02) -> Feedback:
                   "read bx, by, bh, bw off the printed box (fractions of the image).")
 
 
+@_never_raises
 def check_iou(fn: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedback:
     """Exercise 04.2: ``fn(box_a, box_b)`` -> intersection over union of two boxes ``(bx, by, bh, bw)``."""
     f = _unanswered(fn, "your function's name", "turn each box into its corners first; the overlap is "
@@ -467,6 +503,7 @@ def check_iou(fn: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedback
     return _right("identical, overlapping, nested, mixed shapes and disjoint boxes all correct.")
 
 
+@_never_raises
 def check_decoded(answer: Any, y_pred: Sequence[float]) -> Feedback:
     """Exercise 04.3: what a network output ``ŷ`` says: ``"background"``, or ``(class name, (bx, by, bh, bw))``."""
 
@@ -501,6 +538,7 @@ def check_decoded(answer: Any, y_pred: Sequence[float]) -> Feedback:
 # 05 · landmarks and pose
 # ------------------------------------------------------------------------------------------
 
+@_never_raises
 def check_flip_pairs(answer: Any, class_name: str = "pedestrian") -> Feedback:
     """Exercise 05.1: the pairs of landmark indices that must swap when the image is mirrored."""
 
@@ -533,6 +571,7 @@ def check_flip_pairs(answer: Any, class_name: str = "pedestrian") -> Feedback:
                   "print(list(enumerate(names))) and pair every left_ with its right_.")
 
 
+@_never_raises
 def check_pck(fn: Callable[..., Any]) -> Feedback:
     """Exercise 05.2: ``fn(pred, true, boxes, alpha)`` -> PCK: the share of predicted landmarks within
     ``alpha`` × the box's larger side of the truth (``pred``, ``true`` ``(N, K, 2)``; ``boxes`` ``(N, 4)``)."""
@@ -549,9 +588,20 @@ def check_pck(fn: Callable[..., Any]) -> Feedback:
     if f is not None:
         return f
     try:
+        if isinstance(out, (str, bytes)):
+            raise TypeError
         got = float(np.asarray(_numpy(out)).reshape(-1)[0])
     except (TypeError, ValueError, IndexError):
         return _wrong(f"your function returned {out!r:.60}, not a number.")
+    again, f = _call(fn, pred, true, boxes, 0.05)       # a second alpha: a constant answer cannot pass
+    if f is not None:
+        return f
+    try:
+        got_again = float(np.asarray(_numpy(again)).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        got_again = np.nan
+    if abs(got - pck(pred, true, boxes, 0.1)) < 1e-9 and not abs(got_again - pck(pred, true, boxes, 0.05)) < 1e-9:
+        return _wrong("right for alpha = 0.1, but not for alpha = 0.05.", "use the alpha your function is given.")
     want = pck(pred, true, boxes, 0.1)
     if abs(got - want) < 1e-9:
         return _right(f"PCK@0.1 = {want:.3f} on the test poses.")

@@ -175,7 +175,10 @@ def _rgb_batch(images, size: int | None, resize: bool, name: str) -> np.ndarray:
         if np.issubdtype(arr.dtype, np.integer) and arr.min() >= 0 and arr.max() <= 65535 and arr.max() > 255:
             fail(name, "uint8 pixels (0..255)", f"{arr.dtype} values up to {arr.max()} (a 16-bit picture?)",
                  "convert to 8 bits: (image // 257).astype('uint8')")
-        fail(name, "uint8 pixels (0..255)", f"dtype {arr.dtype} (values {arr.min()}..{arr.max()})",
+        if arr.min() < 0 or arr.max() > 255:
+            fail(name, "uint8 pixels (0..255)", f"{arr.dtype} values from {arr.min()} to {arr.max()}",
+                 "bring them into 0..255 first, e.g. np.clip(image, 0, 255).astype('uint8')")
+        fail(name, "uint8 pixels (0..255)", f"dtype {arr.dtype}",
              "use image.astype('uint8') if the values are whole numbers in 0..255")
     if arr.ndim not in (2, 3, 4):
         fail(name, "a picture (H, W) or (H, W, C), or a batch (N, H, W) or (N, H, W, C)", f"shape {arr.shape}")

@@ -58,6 +58,9 @@ def flip_horizontal(images: np.ndarray, points: np.ndarray, class_name: str = "p
     points : (N, K, 2) or (K, 2) fractions ``(x, y)``
     """
     p = _check(points, class_name).copy()
+    if np.ndim(images) == 2:
+        validate.fail("images", "images with their colour axis last: (H, W, C) or (N, H, W, C)",
+                      f"a grayscale picture of shape {np.shape(images)}", "pass picture[..., None]")
     imgs = validate.array(images, "images", dtype=None, ndim=(3, 4))
     if imgs.shape[-1] not in (1, 3, 4):
         validate.fail("images", "images with their colour axis last: (H, W, C) or (N, H, W, C)",

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from . import validate
+
 if TYPE_CHECKING:
     import keras
 
@@ -65,8 +67,9 @@ def ensure_built(model: "keras.Model", input_shape: Sequence[int] | None = None)
     if not isinstance(model, keras.Sequential):
         raise ValueError(f"model {model.name!r} has no defined inputs; build it on a keras.Input first")
     if input_shape is None:
-        raise ValueError(f"the Sequential model {model.name!r} has never been called, so its layers have no "
-                         "outputs yet: pass input_shape=(height, width, channels) or call it once on an image")
+        validate.fail("input_shape", "(height, width, channels) for a Sequential model that was never called",
+                      "None", f"the Sequential model {model.name!r} has never been called, so its layers have no "
+                      "outputs yet: pass input_shape=... or call it once on an image")
     model.build((None, *tuple(int(d) for d in input_shape)))
     return model
 
@@ -104,12 +107,14 @@ def select_layers(model: "keras.Model", select=None, *, input_shape: Sequence[in
     ValueError
         For an unknown name (listing the valid ones) or a selection that matches nothing.
     """
+    validate.model(model)
     ensure_built(model, input_shape)
     layers = all_layers(model)
     if select is None:
         chosen = spatial_layers(model)
-    elif isinstance(select, bool):
-        raise TypeError("select must be a layer name, a list of names, a count or a layer type")
+    elif isinstance(select, bool) or not isinstance(select, (str, int, type, tuple, list)):
+        validate.fail("layers", "a layer name, a list of names, a count or a layer type", validate.describe(select),
+                      "e.g. 'block1_conv1'", kind=validate.InputTypeError)
     elif isinstance(select, int):
         spatial = spatial_layers(model)
         if select < 1:

@@ -64,7 +64,7 @@ def encode_label(cls: str | int | SceneObject | None, box: Sequence[float] | Non
         validate.fail("cls", "a class name, a class id 1..4, a SceneObject or None", validate.describe(cls),
                       kind=validate.InputTypeError)
     y = np.zeros(LABEL_LENGTH, np.float32)
-    cid = CLASS_IDS["background"] if cls is None else class_id(cls)
+    cid = CLASS_IDS["background"] if cls is None else class_id(cls, "cls")
     if cid == CLASS_IDS["background"]:
         return y
     if box is None:

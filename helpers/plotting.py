@@ -10,6 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import validate
 from .scenes import (
     CLASS_NAMES,
     SKELETON,
@@ -33,8 +34,10 @@ def draw_box(ax, box: Sequence[float], image_size: int | tuple[int, int], *, lab
     For predicted or hand-made boxes: no :class:`~helpers.scenes.SceneObject` needed. Used in notebook 04
     (the slide's box, a decoded label, the localizer's guesses) and by :func:`draw_scene`.
     """
-    h, w = (image_size, image_size) if isinstance(image_size, (int, np.integer)) else image_size
-    x0, y0, x1, y1 = box_corners(box)
+    if isinstance(image_size, (int, np.integer)):
+        image_size = (image_size, image_size)
+    h, w = (validate.integer(v, "image_size", low=1, high=100_000) for v in image_size)
+    x0, y0, x1, y1 = box_corners(validate.boxes(box, "box", single=True))
     ax.add_patch(_rectangle((x0 * w - 0.5, y0 * h - 0.5), (x1 - x0) * w, (y1 - y0) * h, color, linestyle))
     if label:
         ax.text(x0 * w - 0.5, y0 * h - 1, label, color="black", fontsize=7, va="bottom",
@@ -49,9 +52,13 @@ def draw_scene(ax, image: np.ndarray, objects: Sequence[SceneObject] = (), *, bo
     Coordinates are fractions of the image (the slides' convention); pixel ``i`` covers
     ``[i - 0.5, i + 0.5]`` in Matplotlib's image coordinates.
     """
-    img = np.asarray(image)
-    if img.ndim != 3 or img.shape[-1] != 3:
-        raise ValueError(f"expected one RGB image (H, W, 3), got shape {img.shape}")
+    img = validate.array(image, "image", dtype=None, ndim=3)
+    if img.shape[-1] != 3:
+        validate.fail("image", "one RGB image (H, W, 3)", f"shape {img.shape}",
+                      "show one scene, e.g. scenes.images[0]")
+    if objects is None or isinstance(objects, (SceneObject, str)):
+        validate.fail("objects", "a list of SceneObjects (e.g. scenes.objects[i])", validate.describe(objects),
+                      "wrap one object in a list: [obj]", kind=validate.InputTypeError)
     h, w = img.shape[:2]
     ax.imshow(img)
     for o in objects:

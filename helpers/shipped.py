@@ -76,8 +76,7 @@ def _entry(name: str) -> ShippedModel:
         fail("name", "the name of a shipped model: " + ", ".join(repr(n) for n in MODELS), describe(name),
              kind=InputTypeError)
     if name not in MODELS:
-        fail("name", "the name of a shipped model: " + ", ".join(repr(n) for n in MODELS), repr(name),
-             f"the course ships {', '.join(MODELS)}")
+        fail("name", "the name of a shipped model: " + ", ".join(repr(n) for n in MODELS), repr(name))
     return MODELS[name]
 
 
@@ -112,6 +111,9 @@ def build(name: str, base: "keras.Model | None" = None) -> "keras.Model":
 MAX_CONFIG_BYTES = 5 * 2**20
 #: Layers that carry code or load other files: never loaded, whatever Keras's safe mode would do.
 UNSAFE_CLASSES = {"Lambda": "a Lambda layer", "__lambda__": "a Python lambda", "TFSMLayer": "a TFSMLayer"}
+#: Where a function named in a config may come from (activations, losses, metrics); never keras.config & co.
+FUNCTION_MODULES = ("keras.activations", "keras.losses", "keras.metrics", "keras.ops", "keras.src.activations",
+                    "keras.src.losses", "keras.src.metrics", "keras.src.ops")
 STANDARD = "a .keras file of standard Keras layers (loaded in safe mode: no code is deserialised)"
 REBUILD = "only standard Keras layers load: rebuild the model without Lambda or custom layers"
 
@@ -203,7 +205,8 @@ def _inspect(p: Path, entry: ShippedModel, hint: str) -> None:
 
 
 def _unsafe_parts(config) -> set[str]:
-    """What in a ``config.json`` could carry code: Lambda/TFSMLayer layers, objects from modules outside Keras."""
+    """What in a ``config.json`` could carry code: Lambda/TFSMLayer layers, objects from modules outside Keras,
+    functions from Keras modules other than activations, losses and metrics (``keras.config``, ``keras.utils``)."""
     found: set[str] = set()
     stack = [config]
     while stack:
@@ -216,6 +219,8 @@ def _unsafe_parts(config) -> set[str]:
             if module is not None and not (isinstance(module, str) and (module == "keras" or
                                                                         module.startswith("keras."))):
                 found.add(f"a {cls} from module {module!r}")
+            elif cls == "function" and not (module or "").startswith(FUNCTION_MODULES):
+                found.add(f"a reference to the function {module}.{item.get('config')}")
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)

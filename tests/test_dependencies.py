@@ -56,7 +56,33 @@ def test_same_packages_and_bounds():
 def test_required_packages_are_there():
     assert {"jupyterlab", "jupyterlab-rise", "keras", "tensorflow", "matplotlib", "ipywidgets", "nbval"} \
         <= set(pip_requirements())
-    assert pip_requirements()["keras"] == {">=3.5,<4"}
+    assert pip_requirements()["keras"] == {">=3.15.1,<4"}
+
+
+#: Keras releases with a published load_model flaw (safe-mode bypass, file read, denial of service), each the last
+#: one before its fix: CVE-2025-1550 (3.9), CVE-2025-8747/-9906 (3.11.0), CVE-2025-9905/-49655 (3.11.3),
+#: CVE-2026-1462 and CVE-2026-1669 (3.13.2), CVE-2026-12480 (3.14.1), CVE-2026-12570 (3.15.0); 3.15.0 lacks the
+#: .keras extraction hardening of 3.15.1.
+VULNERABLE_KERAS = ("3.8.0", "3.10.0", "3.11.2", "3.13.1", "3.14.0", "3.15.0")
+
+
+def test_keras_floor_excludes_every_release_with_a_known_load_model_flaw():
+    from packaging.specifiers import SpecifierSet
+
+    (spec,) = pip_requirements()["keras"]
+    for version in VULNERABLE_KERAS:
+        assert version not in SpecifierSet(spec), f"keras {spec} still allows {version}"
+    assert "3.15.1" in SpecifierSet(spec)
+
+
+def test_colab_cell_installs_the_same_bounds():
+    """The Colab cell takes its bounds from pyproject.toml; the notebooks hold that very cell (test_teaching)."""
+    from course_tools import open_anywhere
+
+    cell = open_anywhere.colab_cell_source()
+    for name, req in open_anywhere.colab_requirements().items():
+        assert pip_requirements()[name] == {req.removeprefix(name)}, f"{name}: Colab {req} vs pyproject"
+        assert f'"{name}": "{req}"' in cell
 
 
 def test_pip_install_in_conda_adds_no_second_tensorflow():

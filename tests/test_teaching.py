@@ -183,7 +183,12 @@ def _pyproject_with(url):
 
 
 def _run_colab_cell(monkeypatch, in_colab: bool, present=("keras", "ipywidgets", "matplotlib"), isdir=False):
-    calls, moved, widgets = [], [], []
+    """Run the Colab cell with a fake Colab; returns pip/git calls, folder changes, widget managers turned on and
+    the files it wrote (the clone's constraints.txt is the repository's own)."""
+    import tempfile
+    from pathlib import Path
+
+    calls, moved, widgets, written = [], [], [], {}
     monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
     monkeypatch.setattr(os, "chdir", lambda d: moved.append(d))
     monkeypatch.setattr(os.path, "isdir", lambda d: isdir)
@@ -198,36 +203,73 @@ def _run_colab_cell(monkeypatch, in_colab: bool, present=("keras", "ipywidgets",
         monkeypatch.setitem(sys.modules, "google.colab", colab)
     else:
         monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    scratch = Path(tempfile.mkdtemp())
+    clone = "/content/" + open_anywhere.repository_url().rsplit("/", 1)[1]
+
+    def fake_open(path, mode="r", *args, **kwargs):
+        path = str(path)
+        if path.startswith(clone + "/"):
+            return open(ROOT / path[len(clone) + 1:], mode, *args, **kwargs)
+        assert "w" in mode, f"the cell reads only the course's files, not {path}"
+        written[path] = scratch / Path(path).name
+        return open(written[path], mode, *args, **kwargs)
+
     saved_path = list(sys.path)
     try:
-        exec(open_anywhere.colab_cell_source(), {})
+        exec(open_anywhere.colab_cell_source(), {"open": fake_open})
     finally:
         sys.path[:] = saved_path
-    return calls, moved, widgets
+    return calls, moved, widgets, {k: v.read_text().split() for k, v in written.items()}
 
 
 def test_colab_cell_does_nothing_elsewhere(monkeypatch, capsys):
-    calls, moved, widgets = _run_colab_cell(monkeypatch, in_colab=False)
-    assert calls == [] and moved == [] and widgets == [] and capsys.readouterr().out == ""
+    calls, moved, widgets, written = _run_colab_cell(monkeypatch, in_colab=False)
+    assert calls == [] and moved == [] and widgets == [] and written == {} and capsys.readouterr().out == ""
+
+
+def _pip(call) -> tuple[list[str], str]:
+    """The packages of a pip install call and the constraints file it names (-c)."""
+    assert call[:5] == [sys.executable, "-m", "pip", "install", "--quiet"] and call[5] == "-c", call
+    return call[7:], call[6]
 
 
 def test_colab_cell_fetches_the_course_and_installs_only_what_is_missing(monkeypatch):
     url = open_anywhere.repository_url()
-    calls, moved, widgets = _run_colab_cell(monkeypatch, in_colab=True)
+    calls, moved, widgets, written = _run_colab_cell(monkeypatch, in_colab=True)
     assert calls[0][:4] == ["git", "clone", "--depth", "1"] and calls[0][4] == url
-    assert len(calls) == 1, "Colab already has everything: nothing to pip-install"
+    assert len(calls) == 1 and written == {}, "Colab already has everything: nothing to pip-install"
     assert moved and moved[0].endswith("/notebooks") and widgets == [True]
 
-    calls, _, _ = _run_colab_cell(monkeypatch, in_colab=True, present=("keras", "matplotlib"), isdir=True)
-    assert len(calls) == 1 and calls[0][-1] == "ipywidgets>=8.1,<9", "already cloned; installs just ipywidgets"
+    calls, _, _, written = _run_colab_cell(monkeypatch, in_colab=True, present=("keras", "matplotlib"), isdir=True)
+    assert len(calls) == 1, "already cloned: just pip"
+    packages, constraints = _pip(calls[0])
+    assert packages == ["ipywidgets>=8.1,<9"], "installs just ipywidgets"
+    pins = written[constraints]
+    assert "ipywidgets==8.1.9" in pins, "at the version the course is tested with (constraints.txt)"
+    assert not any(p.startswith(("numpy==", "keras==", "matplotlib==")) for p in pins), \
+        "a package already there (Colab's numpy under its TensorFlow) is never replaced by a pin"
 
 
-def test_colab_cell_replaces_an_old_keras(monkeypatch):
+@pytest.mark.parametrize("old", ["2.15.0", "3.10.0"])
+def test_colab_cell_replaces_a_keras_older_than_the_floor(monkeypatch, old):
+    """Keras 2, and a Keras 3 from before the load_model fixes, are replaced by the tested Keras."""
     import importlib.metadata
 
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: "2.15.0")
-    calls, _, _ = _run_colab_cell(monkeypatch, in_colab=True, isdir=True)
-    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", "keras>=3.5,<4"]]
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: old)
+    calls, _, _, written = _run_colab_cell(monkeypatch, in_colab=True, isdir=True)
+    assert len(calls) == 1
+    packages, constraints = _pip(calls[0])
+    assert packages == [open_anywhere.colab_requirements()["keras"]] == ["keras>=3.15.1,<4"]
+    pins = written[constraints]
+    assert "keras==3.15.1" in pins and not any(p.startswith("numpy==") for p in pins)
+
+
+def test_colab_cell_keeps_a_keras_at_the_floor(monkeypatch):
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "3.15.1")
+    calls, _, _, written = _run_colab_cell(monkeypatch, in_colab=True, isdir=True)
+    assert calls == [] and written == {}
 
 
 def test_environment_file_works_for_binder():

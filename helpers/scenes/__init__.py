@@ -32,8 +32,17 @@ order, the containers), :mod:`~helpers.scenes.drawing` (the painters) and
 """
 
 from .generation import generate_scenes
-from .schema import (CLASS_IDS, CLASS_NAMES, LANDMARK_NAMES, SKELETON, SceneObject, StreetScenes, box_corners,
-                     box_from_corners, class_id)
+from .schema import (
+                     CLASS_IDS,
+                     CLASS_NAMES,
+                     LANDMARK_NAMES,
+                     SKELETON,
+                     SceneObject,
+                     StreetScenes,
+                     box_corners,
+                     box_from_corners,
+                     class_id,
+)
 
 __all__ = ["CLASS_NAMES", "CLASS_IDS", "LANDMARK_NAMES", "SKELETON", "SceneObject", "StreetScenes", "generate_scenes",
            "class_id", "box_corners", "box_from_corners"]

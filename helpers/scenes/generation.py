@@ -182,7 +182,7 @@ def generate_scenes(
     if classes is not None and (isinstance(classes, (str, int)) or not hasattr(classes, "__iter__")):
         validate.fail("classes", "a list of class names or ids, e.g. ['car']", validate.describe(classes),
                       f"wrap it in a list: classes=[{classes!r}]", kind=validate.InputTypeError)
-    cids = tuple(sorted({class_id(c) for c in classes})) if classes is not None else (1, 2, 3, 4)
+    cids = tuple(sorted({class_id(c, "classes") for c in classes})) if classes is not None else (1, 2, 3, 4)
     if not cids:
         validate.fail("classes", "at least one of " + ", ".join(CLASS_NAMES), "an empty list")
     if hi > 1 and cids == (CLASS_IDS["background"],):

@@ -53,22 +53,27 @@ SKELETON: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def class_id(name_or_id: str | int) -> int:
+def class_id(name_or_id: str | int, name: str = "class") -> int:
     """Return the 1-based class id of a class name (or check an id).
 
     Raises
     ------
-    ValueError
-        For an unknown name or an id outside 1..4, listing the valid ones.
+    helpers.validate.InputError
+        For an unknown name or an id outside 1..4, listing the valid ones (``name`` is the argument's name).
     """
+    from .. import validate  # the validators live outside the scenes package (they check more than scenes)
+
+    listing = ", ".join(f"{i + 1} {n}" for i, n in enumerate(CLASS_NAMES))
     if isinstance(name_or_id, (int, np.integer)) and not isinstance(name_or_id, bool):
         if 1 <= int(name_or_id) <= len(CLASS_NAMES):
             return int(name_or_id)
-        raise ValueError(f"class id {name_or_id} is out of range: use 1..{len(CLASS_NAMES)} "
-                         f"({', '.join(f'{i + 1} {n}' for i, n in enumerate(CLASS_NAMES))})")
-    key = str(name_or_id).strip().lower()
+        validate.fail(name, f"a class id in 1..{len(CLASS_NAMES)} ({listing})", f"id {name_or_id}, out of range")
+    if not isinstance(name_or_id, str):
+        validate.fail(name, f"a class name or id ({listing})", validate.describe(name_or_id),
+                      kind=validate.InputTypeError)
+    key = name_or_id.strip().lower()
     if key not in CLASS_IDS:
-        raise ValueError(f"unknown class {name_or_id!r}: use one of {', '.join(CLASS_NAMES)}")
+        validate.fail(name, f"one of {', '.join(CLASS_NAMES)}", f"unknown class {name_or_id!r}")
     return CLASS_IDS[key]
 
 

@@ -1,0 +1,40 @@
+"""Every exercise check answers with feedback -- never a traceback -- whatever a student passes or returns."""
+
+import numpy as np
+import pytest
+
+from helpers import exercises as ex
+
+WEIRD_VALUES = [..., None, "0.5", {"a": 1}, ["x", "y"], np.nan, [np.nan] * 4, object(), -1, 10 ** 9, (1, 2)]
+WEIRD_FUNCTIONS = [lambda *a, **k: "0.5", lambda *a, **k: {"a": 1}, lambda *a, **k: ["x"], lambda *a, **k: np.nan,
+                   lambda *a, **k: None, lambda *a, **k: 1 / 0, lambda *a, **k: np.zeros((2, 3, 4)),
+                   lambda *a, **k: (lambda: 1), "not a function", None, ...]
+TUNING = np.random.default_rng(0).random((4, 3))
+ANSWER_CHECKS = {
+    "box_corners": lambda a: ex.check_box_corners(a, (0.5, 0.5, 0.2, 0.3)),
+    "class_accuracy": lambda a: ex.check_class_accuracy(a, np.eye(4, dtype=int) * 5 + 1),
+    "best_channel": lambda a: ex.check_best_channel(a, TUNING, ["edge", "red", "blue"], "red"),
+    "dead_filters": lambda a: ex.check_dead_filters(a, np.array([True, False, True])),
+    "label": lambda a: ex.check_label(a, np.array([1, 0.5, 0.5, 0.2, 0.3, 0, 1, 0], np.float32)),
+    "decoded": lambda a: ex.check_decoded(a, [1, 0.5, 0.5, 0.2, 0.3, 0.1, 0.8, 0.1]),
+    "flip_pairs": lambda a: ex.check_flip_pairs(a),
+}
+FUNCTION_CHECKS = {"scale": ex.check_scale, "rms_normalize": ex.check_rms_normalize,
+                   "channel_weights": ex.check_channel_weights, "heatmap": ex.check_heatmap, "iou": ex.check_iou,
+                   "pck": ex.check_pck}
+
+
+@pytest.mark.parametrize("check", list(ANSWER_CHECKS), ids=list(ANSWER_CHECKS))
+def test_answer_checks_give_feedback_for_anything(check):
+    for value in WEIRD_VALUES:
+        result = ANSWER_CHECKS[check](value)
+        assert isinstance(result, ex.Feedback) and not result.right, (check, value)
+        assert result.message and "Traceback" not in repr(result)
+
+
+@pytest.mark.parametrize("check", list(FUNCTION_CHECKS), ids=list(FUNCTION_CHECKS))
+def test_function_checks_give_feedback_for_anything(check):
+    for fn in WEIRD_FUNCTIONS:
+        result = FUNCTION_CHECKS[check](fn)
+        assert isinstance(result, ex.Feedback) and not result.right, (check, fn)
+        assert result.message
