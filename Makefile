@@ -17,8 +17,8 @@ help:
 	@sed -n '2,4p' Makefile
 
 $(STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else \
-	  f"this course needs Python 3.10 to 3.13 (TensorFlow has no wheels for {v[0]}.{v[1]}); run e.g. make PYTHON=python3.12 $(MAKECMDGOALS)")'
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else \
+	  f"this course needs Python 3.11 to 3.13 (TensorFlow and a safe Keras need them; not {v[0]}.{v[1]}); run e.g. make PYTHON=python3.12 $(MAKECMDGOALS)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[backend]'

@@ -45,6 +45,8 @@ CHUNK = 128
 #: (2**28 float32 values = 1 GiB).
 MAX_SIDE = 16_384
 MAX_VALUES = 2 ** 28
+#: Largest magnitude accepted in model inputs (preprocessed pixels are at most a few hundred).
+MAX_INPUT = 1e6
 
 
 @dataclass
@@ -62,7 +64,8 @@ class CamResult:
 # ------------------------------------------------------------------------------------------
 
 def _flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
+    """True or False (1 and 0 too, as Keras's ``verbose=1``)."""
+    if not (isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1))):
         fail(name, "True or False", describe(value), kind=InputTypeError)
     return bool(value)
 
@@ -224,6 +227,9 @@ class _Tap:
 #: model -> {(layer name, before_softmax): _Tap}. Weak keys: an entry goes when its model goes (a tap
 #: holds the model's layers, not the model itself), so a clone or a model rebuilt in a loop does not pile up.
 _TAPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: The one kept entry that holds a whole copy of its model (softmax built into the last layer, e.g. VGG16):
+#: (weak reference to the model, key). A copy doubles the model's memory, so only the latest is kept.
+_KEPT_COPY: list = []
 
 
 def _tap_for(model, target, before_softmax: bool) -> _Tap:
@@ -234,9 +240,19 @@ def _tap_for(model, target, before_softmax: bool) -> _Tap:
     entry = taps.get(key)
     if entry is None or entry.signature != signature:
         entry = taps[key] = _new_tap(model, target, before_softmax, signature)
+        if entry.synced:
+            _keep_only_this_copy(model, key)
     for original, copy in entry.synced:   # a copy holds its own weights: bring them up to date (training)
         copy.assign(original.value)
     return entry
+
+
+def _keep_only_this_copy(model, key) -> None:
+    for ref, old_key in _KEPT_COPY:
+        old = ref()
+        if old is not None and (old is not model or old_key != key):
+            _TAPS.get(old, {}).pop(old_key, None)
+    _KEPT_COPY[:] = [(weakref.ref(model), key)]
 
 
 def _new_tap(model, target, before_softmax: bool, signature: tuple) -> _Tap:
@@ -406,6 +422,10 @@ def class_activation_maps(model: "keras.Model", images: np.ndarray, class_index:
     if shape is not None and shape != x.shape[1:]:
         fail("input_shape", f"the images' own shape {x.shape[1:]} (height, width, channels)", str(shape),
              "leave input_shape out: it is read from the images")
+    big = float(np.abs(x).max())
+    if big > MAX_INPUT:   # no image is preprocessed to such values; they overflow inside the model
+        fail("images", f"preprocessed images (values of magnitude up to {MAX_INPUT:.0e} at most)",
+             f"values up to {big:.3g}", "preprocess the images as in training (e.g. course_model.preprocess)")
     if not _has_inputs(model):
         _build(model, x.shape[1:])
         x = validate.images(x, "images", model=model, unit_range=False)   # the sizes the model now takes
@@ -475,6 +495,9 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, intensity: float = 0.4) -> n
         fail("image", "one RGB picture (height, width, 3) of uint8 pixels", f"shape {img.shape}",
              "convert a grayscale picture with helpers.images.to_rgb_batch" if img.ndim == 2
              else "pass one image, e.g. images[i]")
+    if img.shape[-1] != 3:
+        fail("image", "one RGB picture (height, width, 3)", f"shape {img.shape} ({img.shape[-1]} channels)",
+             "convert grayscale or RGBA pictures with helpers.images.to_rgb_batch")
     img = validate.uint8_images(img, "image")[0]
     hm = _maps(heatmap, "heatmap", one=True).astype(np.float32)
     intensity = validate.number(intensity, "intensity", low=0, high=1)
@@ -494,7 +517,7 @@ def pointing_game(heatmaps: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     h = _maps(heatmaps, "heatmaps").astype(np.float32)
     b = validate.boxes(boxes, "boxes", single=False)
     if len(b) != len(h):
-        fail("boxes", f"one box per heatmap ({len(h)} of them)", f"{len(b)} boxes",
+        fail("boxes", f"one box per heatmap ({len(h)} of them)", f"{len(b)} box{'es' if len(b) != 1 else ''}",
              "pass the boxes of the same images, in the same order")
     n, H, W = h.shape
     flat = h.reshape(n, -1)

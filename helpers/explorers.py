@@ -9,6 +9,7 @@ from typing import Mapping
 
 import numpy as np
 
+from . import validate
 from .cam import overlay, upsample
 from .localization import encode_label, format_label
 from .plotting import CLASS_COLORS
@@ -71,8 +72,13 @@ class ActivationExplorer(_View):
                  size: int = 256):
         import ipywidgets as w
 
+        if not isinstance(images, Mapping) or not isinstance(activations, Mapping):
+            validate.fail("images", "a dict {name: image} and activations {name: {layer: map}}",
+                          validate.describe(images), kind=validate.InputTypeError)
         if not images or set(images) != set(activations):
-            raise ValueError("give the same, non-empty set of image names to images and activations")
+            validate.fail("activations", "the same, non-empty set of image names as images",
+                          f"{sorted(activations)[:4]} for images {sorted(images)[:4]}")
+        size = validate.integer(size, "size", low=32, high=2048)
         self.images = dict(images)
         self.activations = {k: dict(v) for k, v in activations.items()}
         first = next(iter(self.images))
@@ -137,12 +143,16 @@ class CamExplorer(_View):
                  size: int = 256):
         import ipywidgets as w
 
-
         self._overlay = overlay
+        if not isinstance(images, Mapping) or not isinstance(heatmaps, Mapping):
+            validate.fail("heatmaps", "a dict {(image name, class name, layer name): heatmap}",
+                          validate.describe(heatmaps), kind=validate.InputTypeError)
+        size = validate.integer(size, "size", low=32, high=2048)
         self.images = dict(images)
         keys = list(heatmaps)
-        if not keys or any(k[0] not in self.images for k in keys):
-            raise ValueError("every heatmap key must be (image name, class name, layer name) of a given image")
+        if not keys or any(not isinstance(k, tuple) or len(k) != 3 or k[0] not in self.images for k in keys):
+            validate.fail("heatmaps", "keys (image name, class name, layer name) of the given images",
+                          f"keys such as {keys[:2]}")
         # upsample once, up front
         self.heatmaps = {k: upsample(v, self.images[k[0]].shape[:2]) for k, v in heatmaps.items()}
         self.size = size
@@ -174,9 +184,8 @@ class LabelBuilder(_View):
     def __init__(self, image: np.ndarray, size: int = 256):
         import ipywidgets as w
 
-
-        self.image = np.asarray(image)
-        self.size = size
+        self.image = validate.uint8_images(image, "image")[0]
+        self.size = validate.integer(size, "size", low=32, high=2048)
         self.sliders = {n: w.FloatSlider(v, min=0.0, max=1.0, step=0.01, description=n)
                         for n, v in (("bx", 0.5), ("by", 0.6), ("bh", 0.3), ("bw", 0.4))}
         self.kind = w.Dropdown(options=list(CLASS_NAMES), value="car", description="class")

@@ -83,14 +83,20 @@ def conv_layer(model: "keras.Model", layer: str, input_shape: Sequence[int] | No
 
 def start_images(filters: Sequence[int], shape: Sequence[int], seed: int = 0, noise: float = 0.08) -> np.ndarray:
     """Grey images with a little noise, one per filter; filter ``f`` always gets the same start image."""
-    h, w, c = shape
+    if len(np.shape(shape)) != 1 or len(shape) != 3:
+        validate.fail("shape", "(height, width, channels)", validate.describe(shape))
+    h, w, c = (validate.integer(v, "shape", low=1, high=4096) for v in shape)
+    filters = validate.array(list(filters), "filters", dtype=None, ndim=1)
+    seed = validate.integer(seed, "seed", low=0)
+    noise = validate.number(noise, "noise", low=0)
     return np.stack([0.5 + noise * (np.random.default_rng([seed, int(f)]).random((h, w, c), dtype=np.float32) - 0.5)
                      for f in filters]).astype(np.float32)
 
 
 def deprocess(x: np.ndarray, contrast: float = 0.15) -> np.ndarray:
     """Make optimised inputs displayable: centre, scale to a fixed contrast, clip, to uint8 (per image)."""
-    x = np.asarray(x, np.float32)
+    x = validate.array(x, "x", dtype=np.float32, ndim=(3, 4))
+    contrast = validate.number(contrast, "contrast", low=0, low_open=True)
     single = x.ndim == 3
     x = x[None] if single else x
     axes = (1, 2, 3)
@@ -150,9 +156,7 @@ class Jitter(Transform):
     """
 
     def __init__(self, pixels: int = 2):
-        if int(pixels) != pixels or pixels < 0:
-            raise ValueError(f"Jitter needs a whole number of pixels >= 0, got {pixels}")
-        self.pixels = int(pixels)
+        self.pixels = validate.integer(pixels, "pixels", low=0, high=64)
 
     def __repr__(self) -> str:
         return f"Jitter({self.pixels})"
@@ -171,9 +175,8 @@ class BlurEvery(Transform):
     """Blur the image (Gaussian, ``sigma`` pixels) after every ``every``-th step: penalises high frequencies."""
 
     def __init__(self, every: int = 4, sigma: float = 0.7):
-        if int(every) != every or every < 1 or not sigma > 0:
-            raise ValueError(f"BlurEvery needs every >= 1 and sigma > 0, got every={every}, sigma={sigma}")
-        self.every, self.sigma = int(every), float(sigma)
+        self.every = validate.integer(every, "every", low=1, high=validate.MAX_STEPS)
+        self.sigma = validate.number(sigma, "sigma", low=0, high=20, low_open=True)
 
     def __repr__(self) -> str:
         return f"BlurEvery({self.every}, sigma={self.sigma})"

@@ -11,6 +11,8 @@ from typing import Callable
 
 import numpy as np
 
+from . import validate
+
 __all__ = ["value_and_gradient", "feature_gradients", "rms_normalize"]
 
 
@@ -69,6 +71,10 @@ def rms_normalize(grad, eps: float = 1e-5):
 
     Works on TensorFlow tensors and NumPy arrays shaped ``(N, ...)``; an all-zero gradient stays zero.
     """
+    eps = validate.number(eps, "eps", low=0, low_open=True)
+    if not hasattr(grad, "shape") or len(grad.shape) < 2:
+        validate.fail("grad", "a batch of gradients shaped (N, ...)", validate.describe(grad),
+                      "add a batch axis: grad[None]")
     if isinstance(grad, np.ndarray):
         axes = tuple(range(1, grad.ndim))
         return grad / (np.sqrt(np.mean(np.square(grad), axis=axes, keepdims=True)) + eps)

@@ -93,10 +93,13 @@ def show_gallery(scenes: StreetScenes, n: int = 12, cols: int = 6, *, titles: Se
     """A grid of the first ``n`` scenes with their ground truth drawn; returns the figure."""
     import matplotlib.pyplot as plt
 
-    n = min(int(n), len(scenes))
+    if not isinstance(scenes, StreetScenes):
+        validate.fail("scenes", "StreetScenes (from generate_scenes)", validate.describe(scenes),
+                      kind=validate.InputTypeError)
+    n = min(validate.integer(n, "n", low=1, high=1000), len(scenes))
     if n < 1:
-        raise ValueError("nothing to show: the scene batch is empty (or n < 1)")
-    cols = max(1, min(int(cols), n))
+        validate.fail("scenes", "at least one scene to show", "an empty batch")
+    cols = max(1, min(validate.integer(cols, "cols", low=1, high=100), n))
     rows = -(-n // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.3), squeeze=False)
     for k, ax in enumerate(axes.flat):
@@ -114,9 +117,14 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy")):
     import matplotlib.pyplot as plt
 
     hist = getattr(history, "history", history)
+    if not isinstance(hist, dict):
+        validate.fail("history", "a Keras History or its .history dict", validate.describe(history),
+                      "pass what model.fit returned", kind=validate.InputTypeError)
+    if isinstance(metrics, str):
+        metrics = (metrics,)
     missing = [m for m in metrics if m not in hist]
     if missing:
-        raise ValueError(f"the history has no {missing}; it has {sorted(hist)}")
+        validate.fail("metrics", f"names the history has: {sorted(hist)}", f"{missing}")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3), squeeze=False)
     for ax, m in zip(axes.flat, metrics):
         epochs = np.arange(1, len(hist[m]) + 1)
@@ -135,10 +143,11 @@ def plot_confusion(cm: np.ndarray, class_names: Sequence[str] = CLASS_NAMES, tit
     """A confusion matrix with counts in the cells (rows = true class, columns = predicted)."""
     import matplotlib.pyplot as plt
 
-    cm = np.asarray(cm)
+    cm = validate.array(cm, "cm", dtype=None, ndim=2)
     k = len(class_names)
     if cm.shape != (k, k):
-        raise ValueError(f"expected a {k}x{k} matrix for classes {list(class_names)}, got shape {cm.shape}")
+        validate.fail("cm", f"a {k}x{k} matrix for classes {list(class_names)}", f"shape {cm.shape}",
+                      "pass course_model.confusion_matrix(true, pred)")
     fig, ax = plt.subplots(figsize=(4.6, 4))
     ax.imshow(cm, cmap="Blues")
     for i in range(k):
@@ -174,7 +183,10 @@ def annotate_box(ax, box: Sequence[float] | SceneObject, image_size: int) -> Non
 
 def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: int = 8) -> None:
     """Write each landmark's index next to it (the order of ``obj.landmark_names``)."""
-    s = image_size
+    if not isinstance(obj, SceneObject):
+        validate.fail("obj", "a SceneObject (e.g. scenes.objects[i][0])", validate.describe(obj),
+                      kind=validate.InputTypeError)
+    s = validate.integer(image_size, "image_size", low=1, high=100_000)
     centre = obj.box[0]
     for k, (x, y) in enumerate(obj.landmarks):
         right = x >= centre  # numbers point away from the body's middle
@@ -187,6 +199,8 @@ def show_by_class(seed: int = 0, per_class: int = 6, size: float = 1.6):
     """One row of scenes per class (variety at a glance); returns the figure."""
     import matplotlib.pyplot as plt
 
+    per_class = validate.integer(per_class, "per_class", low=1, high=50)
+    size = validate.number(size, "size", low=0.2, high=10)
 
     fig, axes = plt.subplots(len(CLASS_NAMES), per_class, figsize=(size * per_class, size * len(CLASS_NAMES)),
                              squeeze=False)
@@ -205,9 +219,9 @@ def channel_mosaic(maps: np.ndarray, cols: int = 16, gap: int = 1) -> np.ndarray
     Blank channels (all zero: the pattern was not found) become NaN, drawn in the "bad" colour.
     Gaps between tiles are NaN too.
     """
-    a = np.asarray(maps, np.float32)
-    if a.ndim != 3:
-        raise ValueError(f"expected one image's activation (h, w, channels), got shape {a.shape}")
+    a = validate.array(maps, "maps", dtype=np.float32, ndim=3)
+    cols = validate.integer(cols, "cols", low=1, high=1024)
+    gap = validate.integer(gap, "gap", low=0, high=64)
     h, w, c = a.shape
     cols = max(1, min(cols, c))
     rows = -(-c // cols)
@@ -230,7 +244,8 @@ def plot_channel_grid(maps: np.ndarray, title: str, cols: int = 16, tile_inches:
     """
     import matplotlib.pyplot as plt
 
-    a = np.asarray(maps)
+    a = validate.array(maps, "maps", dtype=np.float32, ndim=3)
+    tile_inches = validate.number(tile_inches, "tile_inches", low=0.05, high=5)
     mosaic = channel_mosaic(a, cols)
     c = a.shape[-1]
     cols = max(1, min(cols, c))
@@ -253,12 +268,16 @@ def plot_pattern_grid(images: np.ndarray, title: str, labels: Sequence[int] | No
     """Filter patterns as a labelled grid; dead filters (no gradient to follow) are crossed out in red."""
     import matplotlib.pyplot as plt
 
-    imgs = np.asarray(images)
+    imgs = validate.array(images, "images", dtype=None, ndim=4)
     n = len(imgs)
-    cols = max(1, min(cols, n))
+    cols = max(1, min(validate.integer(cols, "cols", low=1, high=1024), n))
     rows = -(-n // cols)
     labels = list(range(n)) if labels is None else list(labels)
-    dead = np.zeros(n, bool) if dead is None else np.asarray(dead, bool)
+    if len(labels) != n:
+        validate.fail("labels", f"one label per pattern ({n})", f"{len(labels)} labels")
+    dead = np.zeros(n, bool) if dead is None else validate.array(dead, "dead", dtype=bool, ndim=1)
+    if len(dead) != n:
+        validate.fail("dead", f"one flag per pattern ({n})", f"{len(dead)} flags", "pass result.dead")
     fig, axes = plt.subplots(rows, cols, figsize=(tile_inches * cols, tile_inches * rows + 0.45), squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.set_xticks([])

@@ -248,7 +248,8 @@ def class_index(value: Any, name: str, n_classes: int, *, n: int | None = None, 
         fail(name, f"one {what} index or {n} of them (one per image)", f"shape {arr.shape}")
     if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
         bad = int(arr.max() if arr.max() >= n_classes else arr.min())
-        fail(name, f"{what} indices in 0..{n_classes - 1} ({owner} has {n_classes} {what}s; 0-based)", str(bad))
+        plural = what + ("es" if what.endswith("s") else "s")
+        fail(name, f"{what} indices in 0..{n_classes - 1} ({owner} has {n_classes} {plural}; 0-based)", str(bad))
     return np.broadcast_to(arr, (n,)).copy() if n is not None else arr
 
 

@@ -5,7 +5,9 @@ Every case names the argument, what was expected and what came; tiny models and 
 
 from __future__ import annotations
 
+import atexit
 import functools
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -49,7 +51,9 @@ def broken_model():
 
 @functools.cache
 def folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="bad_inputs_"))
+    path = Path(tempfile.mkdtemp(prefix="bad_inputs_"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 @functools.cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,7 +21,9 @@ U8 = np.uint8
 
 @functools.cache
 def folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="bad_pictures_"))
+    path = Path(tempfile.mkdtemp(prefix="bad_pictures_"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 @functools.cache

@@ -216,3 +216,16 @@ def test_huge_heatmap_values_upsample_without_inf_or_nan():
     m = np.array([[[-3e38, 3e38], [3e38, -3e38]]], np.float32)
     out = cam.upsample(m, 5)
     assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+
+
+@pytest.mark.filterwarnings("ignore:.*all zero")
+def test_only_the_latest_copy_of_a_model_is_kept():
+    first, second, x = built_in_softmax(), built_in_softmax(), images(2)
+    cam.class_activation_maps(first, x, 0, "c2", verbose=False)
+    assert cam._TAPS[first][("c2", True)].synced                      # a copy without the softmax
+    cam.class_activation_maps(first, x, 0, "c1", verbose=False)
+    assert ("c2", True) not in cam._TAPS[first]                        # one copy at a time
+    cam.class_activation_maps(second, x, 0, "c2", verbose=False)
+    assert ("c1", True) not in cam._TAPS[first] and ("c2", True) in cam._TAPS[second]
+    cam.class_activation_maps(first, x, 0, "c2", verbose=False, before_softmax=False)
+    assert ("c2", False) in cam._TAPS[first]                           # no copy: kept alongside

@@ -41,7 +41,7 @@ def test_cam_explorer_updates_on_every_control():
     second = ex.picture.value
     ex.intensity.value = 0.0
     assert first != second != ex.picture.value
-    with pytest.raises(ValueError, match="heatmap key"):
+    with pytest.raises(ValueError, match="heatmaps: expected keys"):
         CamExplorer(imgs, {("other", "car", "a"): np.zeros((4, 4))})
 
 

@@ -200,7 +200,7 @@ def test_bad_requests(layer, filters, options, error, message):
 def test_bad_transforms():
     with pytest.raises(ValueError, match="whole number"):
         Jitter(1.5)
-    with pytest.raises(ValueError, match="every >= 1"):
+    with pytest.raises(ValueError, match="every: expected a whole number in 1.."):
         BlurEvery(0)
     assert repr([Jitter(2), BlurEvery(4)]) == "[Jitter(2), BlurEvery(4, sigma=0.7)]"
 

@@ -24,8 +24,10 @@ def test_gallery_draws_one_box_per_object():
 
 
 def test_plot_helpers_check_their_input():
-    with pytest.raises(ValueError, match="RGB"):
+    with pytest.raises(ValueError, match="image: expected an array with 3 dimensions"):
         draw_scene(plt.gca(), np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="image: expected one RGB image"):
+        draw_scene(plt.gca(), np.zeros((4, 4, 4)))
     with pytest.raises(ValueError, match="4x4"):
         plot_confusion(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="has no"):

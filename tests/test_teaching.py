@@ -6,6 +6,7 @@ Records ``teaching.exercises`` (the number of exercises across the notebooks).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -217,9 +218,10 @@ def _run_colab_cell(monkeypatch, in_colab: bool, present=("keras", "ipywidgets",
     saved_path = list(sys.path)
     try:
         exec(open_anywhere.colab_cell_source(), {"open": fake_open})
+        return calls, moved, widgets, {k: v.read_text().split() for k, v in written.items()}
     finally:
         sys.path[:] = saved_path
-    return calls, moved, widgets, {k: v.read_text().split() for k, v in written.items()}
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def test_colab_cell_does_nothing_elsewhere(monkeypatch, capsys):

@@ -203,7 +203,19 @@ class StreetScenes:
 
     def subset(self, index: Sequence[int] | np.ndarray) -> "StreetScenes":
         """A new batch holding only the scenes at ``index`` (ints or a bool mask)."""
-        idx = np.arange(len(self))[np.asarray(index)]
+        from .. import validate
+
+        index = validate.array(index, "index", dtype=None, ndim=1, nonempty=False)
+        if index.size == 0:
+            index = index.astype(np.int64)
+        if index.dtype != bool and not np.issubdtype(index.dtype, np.integer):
+            validate.fail("index", "scene numbers (ints) or a bool mask", f"dtype {index.dtype}",
+                          kind=validate.InputTypeError)
+        if index.dtype == bool and len(index) != len(self):
+            validate.fail("index", f"a bool mask of {len(self)} entries (one per scene)", f"{len(index)} entries")
+        if index.dtype != bool and index.size and (index.min() < -len(self) or index.max() >= len(self)):
+            validate.fail("index", f"scene numbers in 0..{len(self) - 1}", f"{int(index.max())}")
+        idx = np.arange(len(self))[index]
         return StreetScenes(self.images[idx], self.class_ids[idx], self.boxes[idx],
                             [self.objects[i] for i in idx], self.seed, self.start)
 
