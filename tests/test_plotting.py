@@ -30,7 +30,7 @@ def test_plot_helpers_check_their_input():
         draw_scene(plt.gca(), np.zeros((4, 4, 4)))
     with pytest.raises(ValueError, match="4x4"):
         plot_confusion(np.zeros((3, 3)))
-    with pytest.raises(ValueError, match="has no"):
+    with pytest.raises(ValueError, match="metrics: expected names the history has"):
         plot_history({"loss": [1.0]}, metrics=("accuracy",))
     plt.close("all")
 
