@@ -319,17 +319,22 @@ def explained_by_edges_and_colours(activation: np.ndarray, images: np.ndarray, l
     """
     from .activations import edge_and_colour_maps
 
-    a = np.asarray(activation, np.float64)
-    maps = edge_and_colour_maps(images).astype(np.float64)
+    a = validate.array(activation, "activation", ndim=4)
+    x = validate.images(images, "images")
+    if len(a) != len(x):
+        validate.fail("activation", f"one map per image ({len(x)} images)", f"{len(a)} maps")
+    l2 = validate.number(l2, "l2", low=0, low_open=True)
+    maps = edge_and_colour_maps(x).astype(np.float64)
     f = maps.shape[1] // a.shape[1]
     if f < 1 or maps.shape[1] != a.shape[1] * f:
-        raise ValueError(f"activation size {a.shape[1:3]} does not divide the image size {maps.shape[1:3]}")
+        validate.fail("activation", f"a map size that divides the image size {maps.shape[1:3]}", f"{a.shape[1:3]}")
     n, h, w, k = maps.shape
     if f > 1:
         maps = maps.reshape(n, h // f, f, w // f, f, k).mean(axis=(2, 4))
     # the features a unit at depth d can see: the maps, and their 3x3 neighbourhood means
     p = np.pad(maps, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
-    hood = sum(p[:, 1 + dy:p.shape[1] - 1 + dy, 1 + dx:p.shape[2] - 1 + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9
+    hood = sum(p[:, 1 + dy:p.shape[1] - 1 + dy, 1 + dx:p.shape[2] - 1 + dx]
+               for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9
     X = np.concatenate([maps, hood], axis=-1).reshape(-1, 2 * k)
     X = np.hstack([X - X.mean(axis=0), np.ones((len(X), 1))])
     Y = a.reshape(-1, a.shape[-1])

@@ -131,6 +131,8 @@ def build_pose_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pede
     import keras
     from keras import layers
 
+    validate.model(classifier, "classifier")
+    n_landmarks = validate.integer(n_landmarks, "n_landmarks", low=1, high=100)
     base = keras.Model(classifier.input, classifier.get_layer("block4_conv1").output, name="conv_base")
     inputs = keras.Input(classifier.input.shape[1:], name="image")
     x = layers.Conv2D(64, 1, activation="relu", name="pose_reduce")(base(inputs))
@@ -174,6 +176,8 @@ def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedest
     import keras
     from keras import layers
 
+    validate.model(classifier, "classifier")
+    n_landmarks = validate.integer(n_landmarks, "n_landmarks", low=1, high=100)
     base = keras.Model(classifier.input, classifier.get_layer("block3_conv1").output, name="conv_base")
     inputs = keras.Input(classifier.input.shape[1:], name="image")
     x = layers.Conv2D(64, 3, padding="same", activation="relu", name="kp_conv1")(base(inputs))

@@ -58,6 +58,7 @@ def ensure_built(model: "keras.Model", input_shape: Sequence[int] | None = None)
     """
     import keras
 
+    validate.model(model)
     try:
         model.inputs  # noqa: B018  (raises for a Sequential that was never called)
         if model.inputs:
@@ -160,8 +161,16 @@ def tap_model(model: "keras.Model", layers: Iterable, *, input_shape: Sequence[i
     """
     import keras
 
+    validate.model(model)
     ensure_built(model, input_shape)
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        validate.fail("layers", "layer objects, e.g. select_layers(model, 'block1_conv1')", validate.describe(layers),
+                      kind=validate.InputTypeError)
     layers = list(layers)
+    if not layers or any(not isinstance(layer, keras.layers.Layer) for layer in layers):
+        validate.fail("layers", "a non-empty list of layer objects (from select_layers)",
+                      f"{[type(layer).__name__ for layer in layers][:3]}", "pick them with select_layers(model, ...)",
+                      kind=validate.InputTypeError)
     wanted = {id(layer) for layer in layers}
     found: dict[int, object] = {}
     final = _trace(model, wanted, found)

@@ -141,11 +141,22 @@ def encode_scenes(objects: Sequence[Sequence[SceneObject]]) -> np.ndarray:
     return np.stack([encode_label(objs[0] if objs else None) for objs in objects]).astype(np.float32)
 
 
+def _check_label_tensors(y_true, y_pred) -> None:
+    """Both are batches of label vectors ``(N, 8)`` (NumPy arrays or tensors, symbolic ones included)."""
+    for name, t in (("y_true", y_true), ("y_pred", y_pred)):
+        shape = getattr(t, "shape", None)
+        if shape is None or len(shape) != 2 or shape[-1] != LABEL_LENGTH:
+            validate.fail(name, f"a batch of label vectors shaped (N, {LABEL_LENGTH})",
+                          validate.describe(t) if shape is None else f"shape {tuple(shape)}",
+                          "for one label, add a batch axis: y[None]")
+
+
 def slide_loss(y_true, y_pred):
     """The slide's loss, per image: the sum of squared errors over all 8 entries if ``y1 = 1``,
     only ``(ŷ1 − y1)²`` if ``y1 = 0`` (the other seven are "don't care")."""
     from keras import ops
 
+    _check_label_tensors(y_true, y_pred)
     se = ops.square(y_pred - y_true)
     present = y_true[:, 0] > 0.5
     return ops.where(present, ops.sum(se, axis=-1), se[:, 0])
@@ -156,6 +167,8 @@ def practical_loss(y_true, y_pred, eps: float = 1e-7):
     softmax cross-entropy of the classes and the squared error of the box."""
     from keras import ops
 
+    _check_label_tensors(y_true, y_pred)
+    eps = validate.number(eps, "eps", low=0, high=0.1, low_open=True)
     p, box, cls = y_pred[:, 0], y_pred[:, 1:5], y_pred[:, 5:]
     t_p, t_box, t_cls = y_true[:, 0], y_true[:, 1:5], y_true[:, 5:]
     p = ops.clip(p, eps, 1 - eps)

@@ -40,6 +40,9 @@ def setup(seed: int = 0) -> None:
     seed : int
         Seed for Python, NumPy and Keras/TensorFlow (``keras.utils.set_random_seed``).
     """
+    from . import validate
+
+    seed = validate.integer(seed, "seed", low=0, high=2**32 - 1)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")     # no TensorFlow info/warning chatter
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     with quiet_stderr():

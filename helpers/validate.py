@@ -208,7 +208,8 @@ def boxes(value: Any, name: str = "boxes", *, single: bool | None = None) -> np.
     ranks = (1,) if single else (2,) if single is False else (1, 2)
     b = array(value, name, ndim=ranks, last=4)
     if (b[..., 2:] < 0).any():
-        fail(name, "box heights and widths >= 0 (bx, by, bh, bw)", f"a negative size in {b[(b[..., 2:] < 0).any(-1)][:1].tolist()}")
+        bad = b[(b[..., 2:] < 0).any(-1)] if b.ndim == 2 else b
+        fail(name, "box heights and widths >= 0 (bx, by, bh, bw)", f"a negative size in {np.atleast_2d(bad)[:1].tolist()}")
     if b.max() > 1.0 + 1e-6 or b.min() < -1e-6:
         fail(name, "boxes as fractions of the image (bx, by, bh, bw in 0..1)",
              f"values from {b.min():.3g} to {b.max():.3g}" + (" (pixels?)" if b.max() > 1.5 else ""),

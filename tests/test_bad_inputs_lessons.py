@@ -200,6 +200,48 @@ CASES = [
 ]
 
 
+
+def _y(n=2, k=8):
+    return np.zeros((n, k), np.float32)
+
+
+CASES += [
+    Case("slide loss on 7-entry labels", lambda: LOC.slide_loss(_y(2, 7), _y(2, 7)), E, ["y_true:", "(n, 8)"]),
+    Case("slide loss on one label", lambda: LOC.slide_loss(np.zeros(8), np.zeros(8)), E, ["y_true:", "y[none]"]),
+    Case("practical loss eps 0", lambda: LOC.practical_loss(_y(), _y(), eps=0), E, ["eps:", "> 0"]),
+    Case("practical loss on a list", lambda: LOC.practical_loss([[0] * 8], _y()), E, ["y_true:", "(n, 8)"]),
+    Case("localizer on a path", lambda: LOC.build_localizer("course_convnet.keras"), E, ["classifier:", "load it"]),
+    Case("pose regressor without a model", lambda: LM.build_pose_regressor(None), E, ["classifier:", "keras.Model"]),
+    Case("heatmap pose with 0 joints", lambda: LM.build_heatmap_pose(model(), n_landmarks=0), E, ["n_landmarks:"]),
+    Case("tap a layer name", lambda: __import__("helpers.layers").layers.tap_model(model(), "c1"), E,
+         ["layers:", "select_layers"]),
+    Case("tap nothing", lambda: __import__("helpers.layers").layers.tap_model(model(), []), E, ["layers:", "non-empty"]),
+    Case("edge R2 count mismatch", lambda: F.explained_by_edges_and_colours(np.zeros((1, 4, 4, 2)), X), E,
+         ["activation:", "one map per image"]),
+    Case("edge R2 uint8 images", lambda: F.explained_by_edges_and_colours(np.zeros((2, 4, 4, 2)),
+                                                                         (X * 255).astype(np.uint8)), E,
+         ["images:", "preprocess"]),
+    Case("jitter 1.5", lambda: F.Jitter(1.5), E, ["pixels:", "whole number"]),
+    Case("blur every 0", lambda: F.BlurEvery(0), E, ["every:", "1.."]),
+    Case("blur sigma 0", lambda: F.BlurEvery(2, sigma=0), E, ["sigma:", "> 0"]),
+    Case("start images bad shape", lambda: F.start_images([0], (8, 8)), E, ["shape:", "(height, width, channels)"]),
+    Case("deprocess 2-D", lambda: F.deprocess(np.zeros((8, 8))), E, ["x:", "dimensions"]),
+    Case("subset out of range", lambda: scenes_without_objects().subset([7]), E, ["index:", "0..2"]),
+    Case("subset short mask", lambda: scenes_without_objects().subset(np.array([True])), E, ["index:", "bool mask"]),
+    Case("mosaic of a batch", lambda: plotting.channel_mosaic(np.zeros((2, 4, 4, 3))), E, ["maps:", "3 dimensions"]),
+    Case("confusion of probabilities", lambda: plotting.plot_confusion(np.zeros((5, 4))), E, ["cm:", "4x4"]),
+    Case("history of a list", lambda: plotting.plot_history([0.1, 0.2]), E, ["history:", "model.fit"]),
+    Case("gallery of an array", lambda: plotting.show_gallery(X), E, ["scenes:", "StreetScenes"]),
+    Case("pattern grid dead flags", lambda: plotting.plot_pattern_grid(np.zeros((3, 4, 4, 3), np.uint8), "t",
+                                                                      dead=[True]), E, ["dead:", "one flag"]),
+    Case("setup seed negative", lambda: __import__("helpers.notebook").notebook.setup(seed=-1), E, ["seed:"]),
+    Case("rms eps 0", lambda: __import__("helpers.gradients").gradients.rms_normalize(np.ones((1, 2)), eps=0), E,
+         ["eps:", "> 0"]),
+    Case("rms without batch", lambda: __import__("helpers.gradients").gradients.rms_normalize(np.ones(3)), E,
+         ["grad:", "grad[none]"]),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_bad_input_is_refused_clearly(case):
     assert outcome(case) is None
