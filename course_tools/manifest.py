@@ -11,7 +11,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from helpers.datafiles import MANIFEST, Entry, read, sha256  # one reader and hasher, shared with the lessons
+from helpers.datafiles import (  # one reader and hasher, shared with the lessons
+    MANIFEST,
+    Entry,
+    read,
+    sha256,
+)
 from helpers.paths import DATA_DIR
 
 __all__ = ["MANIFEST", "MAX_BYTES", "FORBIDDEN_SUFFIXES", "Entry", "read", "sha256", "problems", "write"]

@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from .metrics import METRICS_PATH, record
 from helpers.paths import BUILD_DIR, ROOT
+
+from .metrics import METRICS_PATH, record
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 

@@ -36,7 +36,13 @@ with quiet_stderr():  # TensorFlow's C++ start-up notes carry nothing for whoeve
 tf.get_logger().setLevel("ERROR")
 
 from helpers import shipped  # noqa: E402
-from helpers.course_model import TEST_SEED, TRAIN_SEED, VALIDATION_SEED, evaluate, preprocess  # noqa: E402
+from helpers.course_model import (  # noqa: E402
+    TEST_SEED,
+    TRAIN_SEED,
+    VALIDATION_SEED,
+    evaluate,
+    preprocess,
+)
 from helpers.landmarks import decode_landmarks, pck, pedestrian_data  # noqa: E402
 from helpers.localization import encode_scenes, evaluate_localizer, practical_loss  # noqa: E402
 from helpers.paths import BUILD_DIR  # noqa: E402
