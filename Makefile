@@ -49,6 +49,7 @@ test: $(TOOLS)
 run: $(TOOLS)
 	$(BIN)/python -m course_tools.run_notebooks
 	$(BIN)/python benchmarks/filters_speed.py
+	$(BIN)/python benchmarks/cam_speed.py
 	$(BIN)/python -m pytest -q tests/test_teaching.py tests/test_slides.py tests/test_browser.py  # teaching.*, decks
 
 execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before committing them)

@@ -303,11 +303,16 @@ def _gradients(tap, x, class_index):
     return features, full[-1], grads
 
 
+def _applies_softmax(layer) -> bool:
+    """Does the layer's ``activation`` setting apply a softmax (keras's, or ``tf.nn.softmax``: "softmax_v2")?"""
+    return getattr(getattr(layer, "activation", None), "__name__", "") in ("softmax", "softmax_v2")
+
+
 def _is_softmax(layer) -> bool:
     import keras
 
     return isinstance(layer, keras.layers.Softmax) or (isinstance(layer, keras.layers.Activation)
-                                                        and getattr(layer.activation, "__name__", "") == "softmax")
+                                                        and _applies_softmax(layer))
 
 
 def _producer(tensor):
@@ -361,7 +366,7 @@ def _score_layer(model: "keras.Model") -> tuple:
                  f"softmax layer {last.name!r}, whose input comes from no single layer",
                  "pass before_softmax=False, or put a named scores layer (e.g. Dense) right before the softmax")
         return last, True
-    if getattr(getattr(last, "activation", None), "__name__", "") == "softmax":
+    if _applies_softmax(last):
         return last, True
     return None, False
 

@@ -58,7 +58,7 @@ def feature_gradients(tap, x, class_index=None):
     with tf.GradientTape() as tape:
         tape.watch(x)
         features, scores = tap(x, training=False)
-        cls = tf.argmax(scores, axis=1) if class_index is None else tf.constant(class_index)
+        cls = tf.argmax(scores, axis=1) if class_index is None else tf.convert_to_tensor(class_index)
         target = tf.gather(scores, cls, axis=1, batch_dims=1)   # (N,): each image's own class score
     grads = tape.gradient(target, features)
     if grads is None:

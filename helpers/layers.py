@@ -39,6 +39,7 @@ def _is_model(layer) -> bool:
 
 def all_layers(model: "keras.Model") -> list:
     """Every layer of ``model`` in order, nested models flattened (the nested model itself excluded)."""
+    validate.model(model)
     out = []
     for layer in model.layers:
         if _is_model(layer):

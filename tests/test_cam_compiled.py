@@ -229,3 +229,24 @@ def test_only_the_latest_copy_of_a_model_is_kept():
     assert ("c1", True) not in cam._TAPS[first] and ("c2", True) in cam._TAPS[second]
     cam.class_activation_maps(first, x, 0, "c2", verbose=False, before_softmax=False)
     assert ("c2", False) in cam._TAPS[first]                           # no copy: kept alongside
+
+
+@pytest.mark.filterwarnings("ignore:.*all zero")
+@pytest.mark.parametrize("separate", [True, False], ids=["Activation", "Dense"])
+def test_a_tensorflow_softmax_is_recognised_too(separate):
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    i = keras.Input(SHAPE)
+    h = L.GlobalAveragePooling2D()(L.Conv2D(4, 3, padding="same", activation="relu", name="c1")(i))
+    if separate:
+        out = L.Activation(tf.nn.softmax)(L.Dense(3, name="logits")(h))
+    else:
+        out = L.Dense(3, activation=tf.nn.softmax, name="logits")(h)
+    model, x = keras.Model(i, out), images(3)
+    r = cam.class_activation_maps(model, x, 0, "c1", verbose=False)
+    dense = model.get_layer("logits")
+    kernel, bias = (np.asarray(v) for v in dense.get_weights())
+    features = keras.Model(i, model.get_layer("c1").output)(x)
+    z = np.asarray(features).mean(axis=(1, 2)) @ kernel + bias
+    assert np.allclose(r.scores, z, atol=1e-5)                         # logits, not probabilities
