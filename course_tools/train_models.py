@@ -171,7 +171,6 @@ def _save(name: str, trained, out: Path) -> Path:
 # ------------------------------------------------------------------------------------------
 
 def _course_convnet(size: Size, out: Path) -> dict:
-
     tr, va = generate_scenes(size.train, TRAIN_SEED), generate_scenes(size.val, VALIDATION_SEED)
     keras.utils.set_random_seed(0)
     model = shipped.build("course_convnet")
@@ -183,7 +182,6 @@ def _course_convnet(size: Size, out: Path) -> dict:
 
 
 def _localizer(size: Size, out: Path) -> dict:
-
     tr, va = generate_scenes(size.train, TRAIN_SEED), generate_scenes(size.val, VALIDATION_SEED)
     keras.utils.set_random_seed(0)
     model = shipped.build("localizer", shipped.load("course_convnet", shipped.path("course_convnet", out)))
@@ -196,7 +194,6 @@ def _localizer(size: Size, out: Path) -> dict:
 
 def _pose(name: str) -> Callable[[Size, Path], dict]:
     def recipe(size: Size, out: Path) -> dict:
-
         x, y, _ = pedestrian_data(size.train, TRAIN_SEED, flip=True)
         xv, yv, _ = pedestrian_data(size.val, VALIDATION_SEED)
         keras.utils.set_random_seed(0)
