@@ -35,3 +35,19 @@ def outcome(case: Case) -> str | None:
 
 def ids(cases: Sequence[Case]) -> list[str]:
     return [c.id for c in cases]
+
+
+def scratch_folder(prefix: str):
+    """A temporary folder for bad files, removed when the test process ends (one per prefix)."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if prefix not in _FOLDERS:
+        _FOLDERS[prefix] = Path(tempfile.mkdtemp(prefix=prefix))
+        atexit.register(shutil.rmtree, _FOLDERS[prefix], ignore_errors=True)
+    return _FOLDERS[prefix]
+
+
+_FOLDERS: dict = {}

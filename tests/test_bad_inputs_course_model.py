@@ -5,17 +5,14 @@ Every case names the argument, what was expected and what came; tiny models and 
 
 from __future__ import annotations
 
-import atexit
 import functools
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bad_input_support import Case, ids, outcome, scratch_folder
 
-from bad_input_support import Case, ids, outcome
 from helpers import course_model as cm
 from helpers import shipped
 from helpers.paths import ROOT
@@ -49,11 +46,8 @@ def broken_model():
     return model
 
 
-@functools.cache
 def folder() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="bad_inputs_"))
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
-    return path
+    return scratch_folder("bad_inputs_")
 
 
 @functools.cache

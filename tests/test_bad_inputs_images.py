@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import atexit
 import functools
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bad_input_support import Case, ids, outcome, scratch_folder
 from PIL import Image
 
-from bad_input_support import Case, ids, outcome
 from helpers import imagenet
 from helpers.images import PHOTO_DIR, load_photo, to_rgb_batch
 
 U8 = np.uint8
 
 
-@functools.cache
 def folder() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="bad_pictures_"))
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
-    return path
+    return scratch_folder("bad_pictures_")
 
 
 @functools.cache
