@@ -55,8 +55,8 @@ run: $(TOOLS)
 execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before committing them)
 	$(BIN)/python -m course_tools.run_notebooks --inplace $(NB)
 
-model: $(STAMP)   ## every shipped model, then data/MANIFEST; SMOKE=1: tiny, seconds each; AS_SHIPPED=1; OUT=dir
-	$(BIN)/python -m course_tools.train_models $(if $(SMOKE),--smoke,) $(if $(AS_SHIPPED),--as-shipped,) \
+model: $(STAMP)   ## every shipped model, then data/MANIFEST; SMOKE=1: tiny, seconds each; QUICK=1; OUT=dir
+	$(BIN)/python -m course_tools.train_models $(if $(SMOKE),--smoke,) $(if $(QUICK),--quick,) \
 	  $(if $(OUT),--out $(OUT),)
 
 manifest: $(STAMP)
