@@ -192,20 +192,6 @@ def _nested_names(model) -> set:
     return out
 
 
-def _class_indices(value: Any, n_classes: int, n: int) -> np.ndarray | None:
-    """``validate.class_index``; an index out of range is named as such, with the valid range."""
-    if value is not None:
-        arr = np.asarray(value)
-        whole = arr.dtype.kind in "iu" or (arr.dtype.kind == "f" and np.isfinite(arr).all()
-                                            and bool(np.all(arr == np.round(arr))))
-        if whole and arr.size and (arr.ndim == 0 or (arr.ndim == 1 and len(arr) == n)) and (
-                arr.min() < 0 or arr.max() >= n_classes):
-            bad = arr.max() if arr.max() >= n_classes else arr.min()
-            fail("class_index", f"a class of the model (it has {n_classes} classes)",
-                 f"{int(bad)}, which is out of range", f"use 0..{n_classes - 1} (class indices count from 0)")
-    return validate.class_index(value, "class_index", n_classes, n=n)
-
-
 # ------------------------------------------------------------------------------------------
 # the compiled gradient step, made once per (model, layer, before_softmax)
 # ------------------------------------------------------------------------------------------
@@ -438,7 +424,7 @@ def class_activation_maps(model: "keras.Model", images: np.ndarray, class_index:
     if layer is None and verbose:
         print(f"Grad-CAM on layer {target.name!r}, the last convolution (pass layer=... to choose another)")
     entry = _tap_for(model, target, before_softmax)
-    cls = _class_indices(class_index, entry.n_classes, len(x))
+    cls = validate.class_index(class_index, "class_index", entry.n_classes, n=len(x))
     raw, scores = [], []
     for start in range(0, len(x), CHUNK):
         xb, cb = x[start:start + CHUNK], None if cls is None else cls[start:start + CHUNK]

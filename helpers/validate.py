@@ -209,7 +209,8 @@ def boxes(value: Any, name: str = "boxes", *, single: bool | None = None) -> np.
     b = array(value, name, ndim=ranks, last=4)
     if (b[..., 2:] < 0).any():
         bad = b[(b[..., 2:] < 0).any(-1)] if b.ndim == 2 else b
-        fail(name, "box heights and widths >= 0 (bx, by, bh, bw)", f"a negative size in {np.atleast_2d(bad)[:1].tolist()}")
+        fail(name, "box heights and widths >= 0 (bx, by, bh, bw)",
+             f"a negative size in {np.atleast_2d(bad)[:1].tolist()}")
     if b.max() > 1.0 + 1e-6 or b.min() < -1e-6:
         fail(name, "boxes as fractions of the image (bx, by, bh, bw in 0..1)",
              f"values from {b.min():.3g} to {b.max():.3g}" + (" (pixels?)" if b.max() > 1.5 else ""),
@@ -250,7 +251,8 @@ def class_index(value: Any, name: str, n_classes: int, *, n: int | None = None, 
     if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
         bad = int(arr.max() if arr.max() >= n_classes else arr.min())
         plural = what + ("es" if what.endswith("s") else "s")
-        fail(name, f"{what} indices in 0..{n_classes - 1} ({owner} has {n_classes} {plural}; 0-based)", str(bad))
+        fail(name, f"{what} indices in 0..{n_classes - 1} ({owner} has {n_classes} {plural})",
+             f"{bad}, which is out of range", f"use 0..{n_classes - 1} ({what} indices count from 0)")
     return np.broadcast_to(arr, (n,)).copy() if n is not None else arr
 
 
@@ -259,7 +261,8 @@ def model(value: Any, name: str = "model"):
     import keras
 
     if isinstance(value, (str, os.PathLike)):
-        fail(name, "a keras.Model object", f"the path {str(value)!r}", "load it first, e.g. course_model.load_course_model()",
+        fail(name, "a keras.Model object", f"the path {str(value)!r}",
+             "load it first, e.g. course_model.load_course_model()",
              kind=InputTypeError)
     if not isinstance(value, keras.Model):
         fail(name, "a keras.Model object", describe(value), kind=InputTypeError)
