@@ -79,7 +79,7 @@ def build_course_convnet(image_size: int = IMAGE_SIZE, n_classes: int = len(CLAS
     image_size : int
         Input side in pixels (the input is ``(image_size, image_size, 3)`` in [0, 1]).
     n_classes : int
-        Number of classes (4: pedestrian, car, motorcycle, background).
+        Number of classes (4: 1 motorcycle, 2 car, 3 pedestrian, 4 background).
     widths : tuple of int
         Filters of the 3x3 convolution in each block. Every block but the last ends with a 2x2 max
         pooling; the last convolution's map (8x8 for 64 px) is averaged over space by the head.

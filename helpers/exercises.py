@@ -20,7 +20,7 @@ import numpy as np
 
 from .landmarks import flip_pairs, pck
 from .localization import decode_label, iou
-from .scenes import LANDMARK_NAMES
+from .scenes import CLASS_NAMES, LANDMARK_NAMES
 
 __all__ = ["Feedback", "CheckSetupError", "check_box_corners", "check_class_accuracy", "check_scale",
            "check_best_channel",
@@ -414,7 +414,7 @@ def check_heatmap(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Feedback:
 # 04 · localization
 # ------------------------------------------------------------------------------------------
 
-_LABEL_HINT = "y = [p_d, bx, by, bh, bw, c1, c2, c3]; c1 pedestrian, c2 car, c3 motorcycle."
+_LABEL_HINT = "y = [p_d, bx, by, bh, bw, c1, c2, c3]; c1 motorcycle, c2 car, c3 pedestrian."
 
 
 @_never_raises
@@ -449,7 +449,7 @@ def check_label(answer: Any, truth: np.ndarray, tol: float = 0.02) -> Feedback:
     if a[0] != 1:
         return _wrong(f"p_d = {a[0]:g}, but there is an object.", "p_d is 1 when an object is present.")
     if not np.array_equal(a[5:], t[5:]):
-        names = ("pedestrian", "car", "motorcycle")
+        names = CLASS_NAMES[:3]
         want = names[int(t[5:].argmax())]
         if a[5:].sum() != 1 or not set(np.unique(a[5:])) <= {0.0, 1.0}:
             return _wrong("c1, c2, c3 must be one-hot: a single 1, the rest 0.", _LABEL_HINT)
@@ -523,7 +523,7 @@ def check_decoded(answer: Any, y_pred: Sequence[float]) -> Feedback:
         return _wrong(f"p_d = {float(y_pred[0]):.2f} ≥ 0.5: the network says there is an object.")
     if given_name != name:
         return _wrong(f"the class is the largest of c1, c2, c3 = {np.round(np.asarray(y_pred)[5:], 2).tolist()}.",
-                      "c1 pedestrian, c2 car, c3 motorcycle.")
+                      "c1 motorcycle, c2 car, c3 pedestrian.")
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return _wrong(f"right class; now give the box too: (\"{name}\", (bx, by, bh, bw)).")
     b = _as_array(answer[1], (4,), "the box (bx, by, bh, bw)")

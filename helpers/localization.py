@@ -1,8 +1,8 @@
 """The lecture's localization label: ``y = [p_d, bx, by, bh, bw, c1, c2, c3]``.
 
 ``p_d`` is 1 when an object is present; ``(bx, by)`` the box centre and ``(bh, bw)`` its
-height and width as fractions of the image; ``c1, c2, c3`` one-hot for pedestrian, car,
-motorcycle. For a background scene only ``p_d = 0`` matters: the other seven entries are
+height and width as fractions of the image; ``c1, c2, c3`` one-hot for the lecture's
+classes 1 motorcycle, 2 car, 3 pedestrian. For a background scene only ``p_d = 0`` matters: the other seven entries are
 "don't care" (``?`` on the slides). They are stored as 0 and masked out by the loss.
 """
 
@@ -42,7 +42,7 @@ def encode_label(cls: str | int | SceneObject | None, box: Sequence[float] | Non
     Parameters
     ----------
     cls : str, int, SceneObject or None
-        Class name or id (1 pedestrian, 2 car, 3 motorcycle, 4 background), a scene object
+        Class name or id (1 motorcycle, 2 car, 3 pedestrian, 4 background), a scene object
         (its class and box are used), or None for background.
     box : (bx, by, bh, bw), optional
         Required for an object class; ignored for background.

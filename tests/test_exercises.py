@@ -127,7 +127,7 @@ def test_label_for_an_object():
     right(ex.check_label([1, 0.5, 0.5, 0.2, 0.3, 0, 1, 0], truth))
     right(ex.check_label([1, 0.51, 0.49, 0.2, 0.3, 0, 1, 0], truth))        # rounded read-off
     wrong(ex.check_label([0, 0.5, 0.5, 0.2, 0.3, 0, 1, 0], truth), "p_d")
-    wrong(ex.check_label([1, 0.5, 0.5, 0.2, 0.3, 1, 0, 0], truth), "pedestrian", "car")
+    wrong(ex.check_label([1, 0.5, 0.5, 0.2, 0.3, 1, 0, 0], truth), "motorcycle", "car")
     wrong(ex.check_label([1, 0.5, 0.5, 0.2, 0.3, 0, 1, 1], truth), "one-hot")
     wrong(ex.check_label([1, 0.5, 0.5, 0.3, 0.2, 0, 1, 0], truth), "swapped")
     wrong(ex.check_label([1, 0.35, 0.4, 0.2, 0.3, 0, 1, 0], truth), "centre")

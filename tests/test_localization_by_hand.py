@@ -17,7 +17,7 @@ from helpers.localization import (
 from helpers.scenes import SceneObject, generate_scenes
 
 
-@pytest.mark.parametrize("cls, index", [("pedestrian", 5), ("car", 6), ("motorcycle", 7), (1, 5), (3, 7)])
+@pytest.mark.parametrize("cls, index", [("motorcycle", 5), ("car", 6), ("pedestrian", 7), (1, 5), (3, 7)])
 def test_each_class_sets_its_own_one_hot_entry(cls, index):
     y = encode_label(cls, (0.3, 0.4, 0.5, 0.2))
     expected = np.zeros(8, np.float32)
@@ -69,9 +69,9 @@ def test_decode_label_threshold_and_classes():
     y = [0.4, 0.2, 0.3, 0.4, 0.5, 0.1, 0.2, 0.7]
     assert decode_label(y) == ("background", None)                     # default threshold 0.5
     name, box = decode_label(y, threshold=0.3)
-    assert name == "motorcycle" and box == pytest.approx((0.2, 0.3, 0.4, 0.5))
-    assert decode_label(y, threshold=0.4)[0] == "motorcycle"           # p_d at the threshold: an object
-    assert decode_label([0.9, 0.5, 0.5, 0.2, 0.2, 0.6, 0.3, 0.1])[0] == "pedestrian"
+    assert name == "pedestrian" and box == pytest.approx((0.2, 0.3, 0.4, 0.5))    # c3: class 3
+    assert decode_label(y, threshold=0.4)[0] == "pedestrian"           # p_d at the threshold: an object
+    assert decode_label([0.9, 0.5, 0.5, 0.2, 0.2, 0.6, 0.3, 0.1])[0] == "motorcycle"   # c1: class 1
     with pytest.raises(ValueError, match="NaN"):
         decode_label([0.9, np.nan, 0.5, 0.2, 0.2, 0.6, 0.3, 0.1])
 

@@ -160,5 +160,7 @@ def test_bad_input_says_what_to_do(kwargs, message):
 
 
 def test_class_names_match_the_slides():
-    assert CLASS_NAMES == ("pedestrian", "car", "motorcycle", "background")
+    # the lecture's "Classes" slides: 1 motorcycle (c1), 2 car (c2), 3 pedestrian (c3), 4 background
+    assert CLASS_NAMES == ("motorcycle", "car", "pedestrian", "background")
     assert sc.class_id("Car") == 2 and sc.class_id(4) == 4
+    assert sc.class_id("motorcycle") == 1 and sc.class_id("pedestrian") == 3

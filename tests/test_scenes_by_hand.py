@@ -18,9 +18,9 @@ def test_box_height_and_width_follow_the_object(objects_only):
         _, _, bh, bw = objs[0].box
         ratios[objs[0].class_id].append(bh / bw)
     assert all(len(r) > 30 for r in ratios.values())
-    assert min(ratios[1]) > 1.2          # pedestrian
-    assert max(ratios[2]) < 0.7          # car
-    assert min(ratios[3]) > 1.1          # motorcycle with its rider
+    assert min(ratios[3]) > 1.2          # class 3: pedestrian
+    assert max(ratios[2]) < 0.7          # class 2: car
+    assert min(ratios[1]) > 1.1          # class 1: motorcycle with its rider
 
 
 def test_box_agrees_with_the_extent_of_the_landmarks(objects_only):
@@ -42,7 +42,8 @@ def test_batch_arrays_describe_the_first_object(objects_only):
     assert s.class_names[:3] == [CLASS_NAMES[c - 1] for c in s.class_ids[:3]]
 
 
-@pytest.mark.parametrize("classes, ids", [(["motorcycle"], {3}), ([4], {4}), (["pedestrian", 2], {1, 2})])
+@pytest.mark.parametrize("classes, ids", [(["motorcycle"], {1}), ([4], {4}), (["pedestrian", 2], {3, 2}),
+                                          (["Pedestrian"], {3})])
 def test_classes_are_honoured(classes, ids):
     s = generate_scenes(24, seed=8, classes=classes)
     assert set(s.class_ids) == ids

@@ -7,9 +7,9 @@ buildings with windows, a sidewalk, a road with lane markings, street furniture
 ====  ============  ==========================================
  id   name          landmarks (fixed order, see LANDMARK_NAMES)
 ====  ============  ==========================================
- 1    pedestrian    14 body joints (pose)
+ 1    motorcycle    wheels, headlight, handlebar, seat, rider
  2    car           wheels, lights, roof corners
- 3    motorcycle    wheels, headlight, handlebar, seat, rider
+ 3    pedestrian    14 body joints (pose)
  4    background    none (no object in the scene)
 ====  ============  ==========================================
 

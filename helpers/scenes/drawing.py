@@ -14,6 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .schema import CLASS_IDS
+
 __all__ = ["Canvas", "Layout", "draw_street", "PAINTERS"]
 
 # --------------------------------------------------------------------------------------
@@ -512,4 +514,4 @@ def _motorcycle(cv: Canvas, rng, x_center: float, ground: float, length: float) 
 
 
 #: Class id -> painter ``(canvas, rng, x_centre, ground, size) -> (landmarks in pixels, facing)``.
-PAINTERS = {1: _pedestrian, 2: _car, 3: _motorcycle}
+PAINTERS = {CLASS_IDS["motorcycle"]: _motorcycle, CLASS_IDS["car"]: _car, CLASS_IDS["pedestrian"]: _pedestrian}

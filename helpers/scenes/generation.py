@@ -20,15 +20,27 @@ from .schema import CLASS_IDS, CLASS_NAMES, SceneObject, StreetScenes, box_from_
 __all__ = ["generate_scenes"]
 
 
+#: The order in which the generator's random draws pick a class. It is not the class numbering (that is the
+#: lecture's, in ``CLASS_NAMES``): keeping it fixed keeps every scene of every seed the same picture.
+_DRAW_ORDER = ("pedestrian", "car", "motorcycle", "background")
+
+
+def _draw_order(ids) -> tuple[int, ...]:
+    """Class ids sorted in the generator's draw order."""
+    rank = {CLASS_IDS[n]: i for i, n in enumerate(_DRAW_ORDER)}
+    return tuple(sorted(set(ids), key=rank.__getitem__))
+
+
 def _place(rng, cls: int, lay: Layout, x_range=(0.0, 1.0), shrink: float = 1.0):
     """Ground line, horizontal position and size (fractions) for an object of class ``cls``."""
-    lo = lay.curb + 0.06 if cls != 1 else lay.base + 0.05
+    pedestrian = cls == CLASS_IDS["pedestrian"]
+    lo = lay.curb + 0.06 if not pedestrian else lay.base + 0.05
     ground = float(rng.uniform(lo, 0.98))
     depth = (ground - lay.base) / (1.0 - lay.base)  # 0 far .. 1 near
-    if cls == 1:
+    if pedestrian:
         size = (0.36 + 0.30 * depth) * float(rng.uniform(0.9, 1.1))   # body height
         half = 0.22 * size
-    elif cls == 2:
+    elif cls == CLASS_IDS["car"]:
         size = (0.48 + 0.32 * depth) * float(rng.uniform(0.9, 1.1))   # car length
         half = 0.52 * size
     else:
@@ -52,7 +64,7 @@ def _render_one(seed: int, index: int, size: int, n_objects: tuple[int, int],
         classes = [] if cls == CLASS_IDS["background"] else [cls]
     else:
         k = int(rng.integers(lo, hi + 1))
-        fg = [c for c in class_ids if c != CLASS_IDS["background"]] or [1, 2, 3]
+        fg = [c for c in class_ids if c != CLASS_IDS["background"]]  # never empty: validated
         classes = [int(fg[int(rng.integers(len(fg)))]) for _ in range(k)]
     # place, then draw far (small ground y) to near so nearer objects occlude
     placed = []
@@ -182,7 +194,7 @@ def generate_scenes(
     if classes is not None and (isinstance(classes, (str, int)) or not hasattr(classes, "__iter__")):
         validate.fail("classes", "a list of class names or ids, e.g. ['car']", validate.describe(classes),
                       f"wrap it in a list: classes=[{classes!r}]", kind=validate.InputTypeError)
-    cids = tuple(sorted({class_id(c, "classes") for c in classes})) if classes is not None else (1, 2, 3, 4)
+    cids = _draw_order({class_id(c, "classes") for c in classes} if classes is not None else CLASS_IDS.values())
     if not cids:
         validate.fail("classes", "at least one of " + ", ".join(CLASS_NAMES), "an empty list")
     if hi > 1 and cids == (CLASS_IDS["background"],):

@@ -17,8 +17,8 @@ __all__ = ["CLASS_NAMES", "CLASS_IDS", "LANDMARK_NAMES", "SKELETON", "class_id",
            "SceneObject", "StreetScenes"]
 
 
-#: Class names by id - 1 (the slides' order: 1 pedestrian, 2 car, 3 motorcycle, 4 background).
-CLASS_NAMES: tuple[str, ...] = ("pedestrian", "car", "motorcycle", "background")
+#: Class names by id - 1, in the lecture's order: 1 motorcycle (c1), 2 car (c2), 3 pedestrian (c3), 4 background.
+CLASS_NAMES: tuple[str, ...] = ("motorcycle", "car", "pedestrian", "background")
 #: Class name -> class id (1-based, as on the slides).
 CLASS_IDS: dict[str, int] = {name: i + 1 for i, name in enumerate(CLASS_NAMES)}
 
@@ -109,7 +109,7 @@ class SceneObject:
     Attributes
     ----------
     class_id : int
-        1 pedestrian, 2 car, 3 motorcycle.
+        1 motorcycle, 2 car, 3 pedestrian.
     box : tuple of float
         ``(bx, by, bh, bw)``: centre x, centre y, height, width as fractions of the image.
     landmarks : numpy.ndarray
