@@ -170,10 +170,12 @@ def compile_for_training(model: "keras.Model", learning_rate=1e-3) -> "keras.Mod
 
 
 def train(model: "keras.Model", train_scenes: StreetScenes, val_scenes: StreetScenes | None = None,
-          epochs: int = 3, batch_size: int = 64, seed: int = 0, verbose: int | str = 0):
+          epochs: int = 3, batch_size: int = 64, seed: int = 0, verbose: int | str = 0, progress: bool = True):
     """Fit ``model`` on scenes (seeded, shuffled) and return the Keras ``History``.
 
     ``model`` must be compiled (:func:`compile_for_training`); ``epochs`` is 1..200, ``batch_size`` 1..4096.
+    ``progress`` prints ``epoch 1/4 · 2/4 …`` as the epochs end (:func:`helpers.notebook.progress`).
+    Used in notebook 00.
     """
     import keras
 
@@ -189,8 +191,13 @@ def train(model: "keras.Model", train_scenes: StreetScenes, val_scenes: StreetSc
         fail("verbose", "0 (silent), 1 (a progress bar), 2 (one line per epoch) or 'auto'", describe(verbose))
     x, y = _scene_data(model, train_scenes, "train_scenes")
     val = _scene_data(model, val_scenes, "val_scenes") if val_scenes is not None else None
+    if not isinstance(progress, (bool, np.bool_)):
+        fail("progress", "True or False", describe(progress))
+    from .notebook import progress as _progress
+
     keras.utils.set_random_seed(seed)
-    return model.fit(x, y, validation_data=val, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
+    return model.fit(x, y, validation_data=val, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose,
+                     callbacks=[_progress("training")] if progress else [])
 
 
 def _scenes(scenes, name: str, why: str = "") -> StreetScenes:

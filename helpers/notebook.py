@@ -6,7 +6,15 @@ import contextlib
 import os
 import sys
 
-__all__ = ["setup", "quiet_stderr"]
+__all__ = ["setup", "quiet_stderr", "progress", "LegibilityWarning", "legibility_log"]
+
+#: Every legibility problem of the figures this session showed: ``(figure number, problem)``
+#: (checked by the maintainer cell of each notebook).
+legibility_log: list[tuple[int, str]] = []
+
+
+class LegibilityWarning(UserWarning):
+    """A figure shown in a notebook breaks the course's legibility standard (``helpers.plotting``)."""
 
 
 @contextlib.contextmanager
@@ -32,6 +40,37 @@ def quiet_stderr():
         os.close(devnull)
 
 
+def progress(label: str = "") -> "keras.callbacks.Callback":
+    """A Keras callback that shows a training run is alive: ``label: epoch 1/4 · 2/4 · 3/4 · 4/4``, one step
+    printed as each epoch ends (no numbers that vary between machines, so stored outputs stay reproducible).
+
+    Used by every training cell longer than a few seconds (notebooks 00, 04, 05; ``course_model.train``).
+
+    Parameters
+    ----------
+    label : str
+        Printed before the epochs, e.g. the loss being trained.
+    """
+    import keras
+
+    from . import validate
+
+    if not isinstance(label, str):
+        validate.fail("label", "a short text, e.g. 'slide loss'", validate.describe(label),
+                      kind=validate.InputTypeError)
+
+    class _Progress(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.epochs = int(self.params.get("epochs") or 0)
+            print(f"{label}: epoch " if label else "epoch ", end="", flush=True)
+
+        def on_epoch_end(self, epoch, logs=None):
+            last = epoch + 1 >= self.epochs
+            print(f"{epoch + 1}/{self.epochs}", end="\n" if last else " · ", flush=True)
+
+    return _Progress()
+
+
 def setup(seed: int = 0) -> None:
     """Prepare a notebook session: seeded, quiet, with readable figures.
 
@@ -53,8 +92,9 @@ def setup(seed: int = 0) -> None:
     tensorflow.get_logger().setLevel("ERROR")                 # e.g. no "tf.function retracing" notes
     keras.utils.set_random_seed(seed)
     keras.config.disable_interactive_logging()              # no progress bars in stored outputs
-    mpl.rcParams.update({"figure.dpi": 80, "image.interpolation": "nearest",
-                         "axes.titlesize": 10, "figure.max_open_warning": 0})
+    from .plotting import FIGURE_STYLE
+
+    mpl.rcParams.update(FIGURE_STYLE)                        # the legibility standard (helpers.plotting)
     _figures_without_text()
 
 
@@ -72,4 +112,22 @@ def _figures_without_text() -> None:
 
     # Load the inline backend first: when it loads, it resets the figure formatters.
     plt.close(plt.figure())
-    shell.display_formatter.formatters["text/plain"].for_type(Figure, lambda fig, printer, cycle: printer.text(""))
+    def text(fig, printer, cycle):
+        _check_legibility(fig)
+        printer.text("")
+
+    shell.display_formatter.formatters["text/plain"].for_type(Figure, text)
+
+
+def _check_legibility(fig) -> None:
+    """Warn (and log) when a figure about to be shown breaks the legibility standard."""
+    import warnings
+
+    from .plotting import legibility_problems
+
+    problems = legibility_problems(fig)
+    for p in problems:
+        legibility_log.append((int(fig.number) if fig.number is not None else -1, p))
+    if problems:
+        warnings.warn(f"figure {fig.number}: " + "; ".join(problems[:5]) + (" …" if len(problems) > 5 else ""),
+                      LegibilityWarning, stacklevel=2)

@@ -20,8 +20,87 @@ from .scenes import (
     generate_scenes,
 )
 
-__all__ = ["CLASS_COLORS", "draw_scene", "draw_box", "show_gallery", "show_by_class", "annotate_box", "label_landmarks",
+__all__ = ["FIGURE_STYLE", "MIN_DPI", "MIN_FONT_PT", "MAX_WIDTH_PX", "MIN_SCENE_PX", "legibility_problems",
+           "CLASS_COLORS", "draw_scene", "draw_box", "show_gallery", "show_by_class", "annotate_box", "label_landmarks",
            "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid", "plot_pattern_grid"]
+
+#: The course's legibility standard, read from the back of a room (:func:`helpers.notebook.setup` applies it and
+#: checks every figure a notebook shows against it with :func:`legibility_problems`).
+MIN_DPI = 110            # pixels per inch of every figure
+MIN_FONT_PT = 10         # every text, at display size
+MAX_WIDTH_PX = 1150      # wider figures are shrunk by JupyterLab and slides at 1280 px, and their text with them
+MIN_SCENE_PX = 256       # a figure of one picture shows it at least this big
+#: Matplotlib settings for the standard (fonts at or above MIN_FONT_PT, figures at MIN_DPI).
+FIGURE_STYLE = {"figure.dpi": MIN_DPI, "savefig.dpi": "figure", "font.size": 11, "axes.titlesize": 11,
+                "axes.labelsize": 11, "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10,
+                "figure.titlesize": 12, "image.interpolation": "nearest", "figure.max_open_warning": 0}
+
+
+def legibility_problems(fig) -> list[str]:
+    """What in ``fig`` breaks the course's legibility standard; an empty list when nothing does.
+
+    Draws the figure once and looks at what was drawn: the figure's dpi; its width (cropped as JupyterLab
+    shows it); every text drawn (size in points, overlaps with another text); every image (a map or pattern
+    drawn smaller than its own pixel size; a lone picture smaller than ``MIN_SCENE_PX``).
+
+    Used by :func:`helpers.notebook.setup` on every figure a notebook shows, and by ``tests/test_legibility.py``.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+
+    Returns
+    -------
+    list of str
+        One sentence per problem.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.figure import Figure
+    from matplotlib.image import AxesImage
+
+    if not isinstance(fig, Figure):
+        validate.fail("fig", "a matplotlib Figure", validate.describe(fig), kind=validate.InputTypeError)
+    drawn: list = []
+
+    class _Spy(RendererAgg):
+        def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+            if s.strip():
+                drawn.append((s, float(prop.get_size_in_points()), mtext))
+            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    dpi = float(fig.dpi)
+    w, h = fig.get_size_inches() * dpi
+    renderer = _Spy(int(max(w, 1)), int(max(h, 1)), dpi)
+    fig.draw(renderer)
+    problems = []
+    if dpi < MIN_DPI:
+        problems.append(f"drawn at {dpi:g} dpi, below {MIN_DPI}")
+    width = fig.get_tightbbox(renderer).width * dpi
+    if width > MAX_WIDTH_PX + 0.5:
+        problems.append(f"{width:.0f} px wide: shrunk to fit {MAX_WIDTH_PX} px, its text shrinks too")
+    for s, size, _ in drawn:
+        if size < MIN_FONT_PT - 1e-6:
+            problems.append(f"text {s[:30]!r} at {size:g} pt, below {MIN_FONT_PT} pt")
+    boxes = [(s, t.get_window_extent(renderer)) for s, _, t in drawn if t is not None]
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i][1], boxes[j][1]
+            dx = min(a.x1, b.x1) - max(a.x0, b.x0)
+            dy = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if dx > 1 and dy > 1:
+                problems.append(f"texts {boxes[i][0][:25]!r} and {boxes[j][0][:25]!r} overlap")
+    images = [im for im in fig.findobj(AxesImage) if im.get_visible() and im.axes.get_visible()]
+    for im in images:
+        rows, cols = im.get_array().shape[:2]
+        ext = im.get_window_extent(renderer)
+        if ext.width < cols - 0.5 or ext.height < rows - 0.5:
+            problems.append(f"a {rows}x{cols} image drawn at {ext.height:.0f}x{ext.width:.0f} px, below its own size")
+    if len(images) == 1 and images[0].get_array().ndim == 3:          # one colour picture: a scene, a photo
+        ext = images[0].get_window_extent(renderer)
+        if min(ext.width, ext.height) < MIN_SCENE_PX - 0.5:
+            problems.append(f"a lone picture drawn at {ext.height:.0f}x{ext.width:.0f} px, below {MIN_SCENE_PX} px")
+    return problems
+
 
 #: One colour per class for boxes and landmarks.
 CLASS_COLORS = {"pedestrian": "#00e5ff", "car": "#ffea00", "motorcycle": "#ff4081", "background": "#ffffff"}
@@ -40,7 +119,7 @@ def draw_box(ax, box: Sequence[float], image_size: int | tuple[int, int], *, lab
     x0, y0, x1, y1 = box_corners(validate.boxes(box, "box", single=True))
     ax.add_patch(_rectangle((x0 * w - 0.5, y0 * h - 0.5), (x1 - x0) * w, (y1 - y0) * h, color, linestyle))
     if label:
-        ax.text(x0 * w - 0.5, y0 * h - 1, label, color="black", fontsize=7, va="bottom",
+        ax.text(x0 * w - 0.5, y0 * h - 1, label, color="black", fontsize=MIN_FONT_PT, va="bottom",
                 bbox=dict(facecolor=color, lw=0, pad=1))
 
 
@@ -88,6 +167,38 @@ def _rectangle(xy, width, height, color, linestyle):
     return Rectangle(xy, width, height, fill=False, edgecolor=color, lw=1.3, linestyle=linestyle)
 
 
+def _fit_width(size: float, cols: int, extra_inches: float = 0.15) -> float:
+    """A tile size (inches) no bigger than ``size`` that keeps ``cols`` tiles within ``MAX_WIDTH_PX``."""
+    import matplotlib as mpl
+
+    dpi = float(mpl.rcParams["figure.dpi"])
+    return min(size, (MAX_WIDTH_PX / dpi - extra_inches) / cols)
+
+
+def _grid_axes(rows: int, cols: int, tile: tuple[int, int], *, top: int, left: int = 0, gap: int = 4,
+               bottom: int = 4, right: int = 4, header: int = 0):
+    """A figure of ``rows x cols`` axes, each exactly ``tile = (height, width)`` pixels, placed in pixels.
+
+    ``top`` leaves room above each row (a title per tile), ``header`` above the whole grid (the figure's
+    title), ``left`` for row labels: no layout engine can shrink a map below its own size.
+    """
+    import matplotlib.pyplot as plt
+
+    dpi = float(plt.rcParams["figure.dpi"])
+    th, tw = tile
+    width = left + cols * tw + (cols - 1) * gap + right
+    row_h = th + top
+    height = rows * row_h + bottom + header
+    fig = plt.figure(figsize=(width / dpi, height / dpi))
+    axes = np.empty((rows, cols), object)
+    for r in range(rows):
+        for c in range(cols):
+            x0 = left + c * (tw + gap)
+            y0 = height - header - (r + 1) * row_h
+            axes[r, c] = fig.add_axes((x0 / width, y0 / height, tw / width, th / height))
+    return fig, axes
+
+
 def show_gallery(scenes: StreetScenes, n: int = 12, cols: int = 6, *, titles: Sequence[str] | None = None,
                  boxes: bool = True, landmarks: bool = True, size: float = 2.0):
     """A grid of the first ``n`` scenes with their ground truth drawn; returns the figure."""
@@ -101,6 +212,7 @@ def show_gallery(scenes: StreetScenes, n: int = 12, cols: int = 6, *, titles: Se
         validate.fail("scenes", "at least one scene to show", "an empty batch")
     cols = max(1, min(validate.integer(cols, "cols", low=1, high=100), n))
     rows = -(-n // cols)
+    size = _fit_width(validate.number(size, "size", low=0.2, high=10), cols)
     fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.3), squeeze=False)
     for k, ax in enumerate(axes.flat):
         if k >= n:
@@ -148,14 +260,15 @@ def plot_confusion(cm: np.ndarray, class_names: Sequence[str] = CLASS_NAMES, tit
     if cm.shape != (k, k):
         validate.fail("cm", f"a {k}x{k} matrix for classes {list(class_names)}", f"shape {cm.shape}",
                       "pass course_model.confusion_matrix(true, pred)")
-    fig, ax = plt.subplots(figsize=(4.6, 4))
+    fig, ax = plt.subplots(figsize=(5, 4.6))
     ax.imshow(cm, cmap="Blues")
     for i in range(k):
         for j in range(k):
             ax.text(j, i, str(int(cm[i, j])), ha="center", va="center",
                     color="white" if cm[i, j] > cm.max() / 2 else "black")
-    ax.set_xticks(range(k), class_names, rotation=30)
-    ax.set_yticks(range(k), class_names)
+    names = [f"{i + 1} {n}" for i, n in enumerate(class_names)]      # the class ids, as on the slides
+    ax.set_xticks(range(k), names, rotation=90)
+    ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     if title:
@@ -178,10 +291,10 @@ def annotate_box(ax, box: Sequence[float] | SceneObject, image_size: int) -> Non
     ax.annotate("", xy=(x1 * s + 0.03 * s, y1 * s - 0.5), xytext=(x1 * s + 0.03 * s, y0 * s - 0.5),
                 arrowprops=dict(arrowstyle="<->", color="white"))
     ax.text(0.02 * s, 0.05 * s, f"bx = {bx:.2f}   by = {by:.2f}\nbh = {bh:.2f}   bw = {bw:.2f}",
-            color="black", va="top", fontsize=9, bbox=dict(facecolor="white", alpha=0.85, lw=0))
+            color="black", va="top", fontsize=MIN_FONT_PT, bbox=dict(facecolor="white", alpha=0.85, lw=0))
 
 
-def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: int = 8) -> None:
+def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: float = MIN_FONT_PT) -> None:
     """Write each landmark's index next to it (the order of ``obj.landmark_names``)."""
     if not isinstance(obj, SceneObject):
         validate.fail("obj", "a SceneObject (e.g. scenes.objects[i][0])", validate.describe(obj),
@@ -202,13 +315,14 @@ def show_by_class(seed: int = 0, per_class: int = 6, size: float = 1.6):
     per_class = validate.integer(per_class, "per_class", low=1, high=50)
     size = validate.number(size, "size", low=0.2, high=10)
 
+    size = _fit_width(size, per_class, extra_inches=0.4)
     fig, axes = plt.subplots(len(CLASS_NAMES), per_class, figsize=(size * per_class, size * len(CLASS_NAMES)),
                              squeeze=False)
     for row, name in enumerate(CLASS_NAMES):
         batch = generate_scenes(per_class, seed, classes=[name])
         for col, ax in enumerate(axes[row]):
             draw_scene(ax, batch.images[col], batch.objects[col], landmarks=False)
-        axes[row, 0].set_ylabel(f"{row + 1} {name}", fontsize=10)
+        axes[row, 0].set_ylabel(f"{row + 1} {name}")
     fig.tight_layout()
     return fig
 
@@ -237,62 +351,78 @@ def channel_mosaic(maps: np.ndarray, cols: int = 16, gap: int = 1) -> np.ndarray
     return out
 
 
-def plot_channel_grid(maps: np.ndarray, title: str, cols: int = 16, tile_inches: float = 0.65):
+def plot_channel_grid(maps: np.ndarray, title: str, cols: int = 16, tile_inches: float | None = None):
     """Every channel of one layer's activation for one image, as a labelled grid; returns the figure.
 
-    Blank channels (the filter's pattern was not found in the image) are grey.
+    Blank channels (the filter's pattern was not found in the image) are grey. Each map is drawn at a whole
+    multiple of its own pixel size (never below it), as big as ``MAX_WIDTH_PX`` allows; ``tile_inches`` asks for
+    a smaller tile (still never below the map's own size). Used in notebook 01.
     """
     import matplotlib.pyplot as plt
 
     a = validate.array(maps, "maps", dtype=np.float32, ndim=3)
-    tile_inches = validate.number(tile_inches, "tile_inches", low=0.05, high=5)
-    mosaic = channel_mosaic(a, cols)
-    c = a.shape[-1]
-    cols = max(1, min(cols, c))
+    h, w, c = a.shape
+    cols = max(1, min(validate.integer(cols, "cols", low=1, high=1024), c))
     rows = -(-c // cols)
+    mosaic = channel_mosaic(a, cols)
+    dpi = float(plt.rcParams["figure.dpi"])
+    left, top = 44, 34
+    scale = max(1, int((MAX_WIDTH_PX - left - 8) // mosaic.shape[1]))
+    if tile_inches is not None:
+        tile_inches = validate.number(tile_inches, "tile_inches", low=0.05, high=5)
+        scale = max(1, min(scale, int(tile_inches * dpi // max(h, w))))
     blank = int(sum(1 for k in range(c) if a[..., k].max() <= 0 and a[..., k].min() >= 0))
-    fig, ax = plt.subplots(figsize=(tile_inches * cols + 0.4, tile_inches * rows + 0.5))
+    fig, axes = _grid_axes(1, 1, (mosaic.shape[0] * scale, mosaic.shape[1] * scale), top=top, left=left)
+    ax = axes[0, 0]
     cmap = plt.get_cmap("viridis").with_extremes(bad="#d0d0d0")
-    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-    h, w = a.shape[:2]
-    ax.set_xticks([q * (w + 1) + w / 2 - 0.5 for q in range(cols)], [str(q) for q in range(cols)], fontsize=6)
-    ax.set_yticks([r * (h + 1) + h / 2 - 0.5 for r in range(rows)], [str(r * cols) for r in range(rows)], fontsize=6)
-    ax.tick_params(length=0)
-    ax.set_title(f"{title}  ·  {c} channels of {h}x{w}  ·  {blank} blank (grey)", fontsize=9)
-    fig.tight_layout()
+    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest", aspect="auto")
+    step = 1 if w * scale >= 24 else 2            # column numbers never touch
+    ax.set_xticks([q * (w + 1) + w / 2 - 0.5 for q in range(0, cols, step)], [str(q) for q in range(0, cols, step)])
+    ax.set_yticks([r * (h + 1) + h / 2 - 0.5 for r in range(rows)], [str(r * cols) for r in range(rows)])
+    ax.tick_params(length=0, labeltop=False)
+    ax.set_title(f"{title}  ·  {c} channels of {h}×{w}  ·  {blank} blank (grey)", loc="left")
     return fig
 
 
 def plot_pattern_grid(images: np.ndarray, title: str, labels: Sequence[int] | None = None,
-                      dead: np.ndarray | None = None, cols: int = 16, tile_inches: float = 0.62):
-    """Filter patterns as a labelled grid; dead filters (no gradient to follow) are crossed out in red."""
+                      dead: np.ndarray | None = None, cols: int = 16, tile_inches: float | None = None):
+    """Filter patterns as a labelled grid; dead filters (no gradient to follow) are crossed out in red.
+
+    Each pattern is drawn at a whole multiple of its own pixel size (never below it); ``cols`` shrinks when the
+    row would be wider than ``MAX_WIDTH_PX``. Used in notebook 02.
+    """
     import matplotlib.pyplot as plt
 
     imgs = validate.array(images, "images", dtype=None, ndim=4)
     n = len(imgs)
-    cols = max(1, min(validate.integer(cols, "cols", low=1, high=1024), n))
-    rows = -(-n // cols)
     labels = list(range(n)) if labels is None else list(labels)
     if len(labels) != n:
         validate.fail("labels", f"one label per pattern ({n})", f"{len(labels)} labels")
     dead = np.zeros(n, bool) if dead is None else validate.array(dead, "dead", dtype=bool, ndim=1)
     if len(dead) != n:
         validate.fail("dead", f"one flag per pattern ({n})", f"{len(dead)} flags", "pass result.dead")
-    fig, axes = plt.subplots(rows, cols, figsize=(tile_inches * cols, tile_inches * rows + 0.45), squeeze=False)
+    h, w = imgs.shape[1:3]
+    dpi = float(plt.rcParams["figure.dpi"])
+    gap = 6
+    scale = 1 if tile_inches is None else max(1, int(validate.number(tile_inches, "tile_inches", low=0.05,
+                                                                     high=5) * dpi // max(h, w)))
+    tw = max(w * scale, 40)                          # room for a three-digit label above each tile
+    cols = max(1, min(validate.integer(cols, "cols", low=1, high=1024), n, (MAX_WIDTH_PX - 8) // (tw + gap)))
+    rows = -(-n // cols)
+    fig, axes = _grid_axes(rows, cols, (h * scale, tw), top=22, gap=gap, header=28)
     for k, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])
         if k >= n:
             ax.axis("off")
             continue
-        ax.imshow(imgs[k])
-        ax.set_title(str(labels[k]), fontsize=6, pad=1.5)
+        ax.imshow(imgs[k], aspect="auto" if tw == w * scale else "equal")
+        ax.set_title(str(labels[k]), pad=2)
         if dead[k]:
-            h, w = imgs[k].shape[:2]
-            ax.plot([0, w - 1], [0, h - 1], color="red", lw=1.2)
-            ax.plot([0, w - 1], [h - 1, 0], color="red", lw=1.2)
+            ax.plot([0, w - 1], [0, h - 1], color="red", lw=1.5)
+            ax.plot([0, w - 1], [h - 1, 0], color="red", lw=1.5)
         for side in ax.spines.values():
             side.set_visible(False)
-    fig.suptitle(f"{title}  ·  {n} filters  ·  {int(dead.sum())} dead (crossed out)", fontsize=9)
-    fig.tight_layout(pad=0.3)
+    fig.text(0.0, 1.0, f"{title}  ·  {n} filters  ·  {int(dead.sum())} dead (crossed out)", ha="left", va="top",
+             fontsize=plt.rcParams["axes.titlesize"])
     return fig
