@@ -84,13 +84,21 @@ def badges(path: str, url: str | None = None, branch: str = "main") -> str:
 
 def strip_badges(markdown: str) -> str:
     """The markdown without its badge line (offline slide decks must not load the badge images)."""
-    return _BADGE_LINE.sub("", markdown).lstrip("\n")
+    return re.sub(r"\n{3,}", "\n\n", _BADGE_LINE.sub("", markdown)).lstrip("\n")
 
 
 def with_badges(markdown: str, path: str, url: str | None = None) -> str:
-    """``markdown`` with the current badge line first (an older one is replaced); idempotent."""
+    """``markdown`` with the current badge line (an older one is replaced); idempotent.
+
+    The badges go right under the title when the markdown starts with one (``# ...``): the first slide is the
+    title, with the badges in it. Otherwise they come first.
+    """
     rest = strip_badges(markdown)
-    return badges(path, url) + ("\n\n" + rest if rest else "")
+    line = badges(path, url)
+    if rest.startswith("# "):
+        title, _, body = rest.partition("\n")
+        return f"{title}\n\n{line}" + ("\n\n" + body.strip("\n") if body.strip() else "")
+    return line + ("\n\n" + rest if rest else "")
 
 
 def colab_cell_source(url: str | None = None) -> str:

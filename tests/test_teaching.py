@@ -155,7 +155,9 @@ def test_student_folder_is_git_ignored():
 def test_first_cells_carry_badges_and_the_colab_cell(path):
     nb = nbformat.read(path, as_version=4)
     rel = path.relative_to(ROOT).as_posix()
-    assert nb.cells[0].source.startswith(open_anywhere.badges(rel)), "badges for this very notebook"
+    title, _, rest = nb.cells[0].source.partition("\n")
+    assert title.startswith("# "), "the first cell is the notebook's title: the first slide"
+    assert rest.lstrip("\n").startswith(open_anywhere.badges(rel)), "badges for this very notebook, under its title"
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert first_code.source == open_anywhere.colab_cell_source()
     assert first_code.outputs == [], "outside Colab the cell prints nothing"
@@ -170,6 +172,10 @@ def test_badges_point_at_the_repository():
     assert "colab.research.google.com/github/someone/course/blob/main/notebooks/x.ipynb" in line
     assert "mybinder.org/v2/gh/someone/course/main?labpath=notebooks%2Fx.ipynb" in line
     assert open_anywhere.strip_badges(line + "\n\n# Title") == "# Title"
+    placed = open_anywhere.with_badges("# Title\n\nSome words.", "notebooks/x.ipynb", "https://github.com/a/b")
+    assert placed.splitlines()[0] == "# Title" and placed.splitlines()[2].startswith("[![Open in Colab]")
+    assert placed.endswith("\n\nSome words.") and open_anywhere.strip_badges(placed) == "# Title\n\nSome words."
+    assert open_anywhere.with_badges(placed, "notebooks/x.ipynb", "https://github.com/a/b") == placed
     with pytest.raises(ValueError, match="OWNER/NAME"):
         open_anywhere.repository_url(_pyproject_with("https://gitlab.com/a/b"))
 
