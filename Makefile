@@ -7,6 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TOOLS  := $(VENV)/.installed-tools
+SLIDES := $(VENV)/.installed-slides
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
@@ -25,22 +26,27 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 	@echo "installed the course into $(VENV)"
 
-# The course's own tools (slide decks, browser test): only the commands that need them install them.
+# The course's own tools: only the commands that need them install them. make slides: the decks' reveal.js
+# (the `slides` extra); make test and make run: that and the browser tests' Playwright (the `tools` extra).
+$(SLIDES): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[backend,slides]'
+	@touch $@
+
 $(TOOLS): $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[backend,tools]'
-	@touch $@
+	@touch $@ $(SLIDES)
 
 install: $(STAMP)
 
-lab: $(STAMP)   ## (as root, e.g. in a container, Jupyter needs --allow-root); STUDENT=1: your copies in student/
-	$(if $(STUDENT),$(BIN)/python -m course_tools.student,)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) \
-	  $(if $(STUDENT),student,notebooks)/00_course_data_and_model.ipynb
+# lab: working copies in lab/ (git-ignored; git pull never collides with them), a running server reused;
+# as root (e.g. in a container) it passes --allow-root. STUDENT=1: your own copies in student/ instead.
+lab: $(STAMP)
+	@$(BIN)/python -m course_tools.lab $(if $(STUDENT),--student,)
 
 student: $(STAMP)   ## clean copies without outputs or solutions; never overwrites one you have
 	$(BIN)/python -m course_tools.student $(NB)
 
-slides: $(TOOLS)   ## self-contained reveal.js decks, open offline (make slides NB=03 for one)
+slides: $(SLIDES)   ## self-contained reveal.js decks, open offline (make slides NB=03 for one)
 	$(BIN)/python -m course_tools.slides $(NB)
 
 test: $(TOOLS)
@@ -50,7 +56,8 @@ run: $(TOOLS)
 	$(BIN)/python -m course_tools.run_notebooks
 	$(BIN)/python benchmarks/filters_speed.py
 	$(BIN)/python benchmarks/cam_speed.py
-	$(BIN)/python -m pytest -q tests/test_teaching.py tests/test_slides.py tests/test_browser.py  # teaching.*, decks
+	$(BIN)/python -m pytest -q tests/test_teaching.py tests/test_slides.py tests/test_browser.py tests/test_slides_fit.py \
+	  tests/test_day_one.py tests/test_legibility.py  # teaching.*, decks, slides that fit
 
 execute: $(STAMP)   ## re-execute the notebooks and store their outputs (before committing them)
 	$(BIN)/python -m course_tools.run_notebooks --inplace $(NB)

@@ -1,4 +1,5 @@
-"""The course's measured figures, collected in ``build/metrics.json`` (one flat JSON object).
+"""The course's measured figures, collected in ``build/metrics.json`` (one JSON object: each key's value is a
+number, a list of numbers, or a table of numbers by name, e.g. per notebook).
 
 Each notebook's last cell (tagged ``maintainer``) calls :func:`record` with the keys its issue names
 (``course_model.test_accuracy``, ``timing.<notebook>.seconds``, ...); ``make run`` starts from an empty file
@@ -21,9 +22,16 @@ __all__ = ["METRICS_PATH", "record", "load"]
 METRICS_PATH = BUILD_DIR / "metrics.json"
 
 
-def _check(key: str, value: Any) -> Any:
+def _check(key: str, value: Any, table: bool = True) -> Any:
     if not isinstance(key, str) or not key or key != key.strip():
         raise ValueError(f"metric keys are non-empty strings like 'course_model.test_accuracy', got {key!r}")
+    if isinstance(value, Mapping):
+        if not table:
+            raise TypeError(f"metric {key!r}: a table holds numbers or lists of numbers, not further tables")
+        if not value or not all(isinstance(k, str) and k for k in value):
+            raise ValueError(f"metric {key!r}: a table needs names (non-empty strings) for its numbers, "
+                             f"got {value!r}")
+        return {k: _check(f"{key}[{k!r}]", v, table=False) for k, v in value.items()}
     if hasattr(value, "tolist"):  # numpy scalars and arrays
         value = value.tolist()
     items = value if isinstance(value, list) else [value]
@@ -51,7 +59,7 @@ def record(metrics: Mapping[str, Any] | str, value: Any = None, *,
     ----------
     metrics : mapping or str
         ``{"key": value, ...}``, or a single key with ``value``.
-    value : number or list of numbers, optional
+    value : number, list of numbers, or mapping of names to numbers, optional
         The value when ``metrics`` is a key.
     path : path, optional
         Another file (tests use a temporary one).

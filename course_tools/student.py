@@ -16,10 +16,18 @@ from helpers.paths import ROOT
 from .run_notebooks import notebooks
 from .slides import MAINTAINER_TAG, SOLUTION_TAG
 
-__all__ = ["STUDENT_DIR", "student_version", "write_copies", "main"]
+__all__ = ["STUDENT_DIR", "SOLUTIONS_SENTENCE", "STUDENT_SENTENCE", "student_version", "write_copies", "main"]
 
 #: Where students' copies go (listed in .gitignore).
 STUDENT_DIR = ROOT / "student"
+
+
+#: What every notebook says about its solutions (above its exercises) ...
+SOLUTIONS_SENTENCE = ("Each exercise is followed by its **solution**, collapsed: one click on the `···` bar opens it "
+                      "(in Colab: click *Show code*).")
+#: ... and what a student's copy, which has none, says instead.
+STUDENT_SENTENCE = ("Your copy has **no solutions**: the check under each exercise tells you when you are right. "
+                    "The solutions are in the course's own notebooks (`notebooks/`).")
 
 
 def student_version(nb):
@@ -32,6 +40,8 @@ def student_version(nb):
                    if not {SOLUTION_TAG, MAINTAINER_TAG} & set(c.metadata.get("tags", []))]
     for cell in clean.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "markdown":
+            cell.source = cell.source.replace(SOLUTIONS_SENTENCE, STUDENT_SENTENCE)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return clean

@@ -52,7 +52,8 @@ class Feedback:
     def _repr_html_(self) -> str:
         colour, mark = ("#1a7f37", "✔ Right.") if self.right else ("#b42318", "✘ Not yet.")
         hint = (f"<br><i>Hint:</i> {html.escape(self.hint)}" if self.hint and not self.right else "")
-        return (f'<div style="border-left: 4px solid {colour}; padding: 4px 10px; margin: 2px 0">'
+        # JupyterLab previews a hidden output by the first line of its HTML, shown as text: keep that line blank.
+        return (" \n" f'<div style="border-left: 4px solid {colour}; padding: 4px 10px; margin: 2px 0">'
                 f'<b style="color: {colour}">{mark}</b> {html.escape(self._sentence())}{hint}</div>')
 
 

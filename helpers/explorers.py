@@ -4,8 +4,9 @@ slider move; a move only picks precomputed arrays and encodes two small PNGs."""
 from __future__ import annotations
 
 import io
+import re
 import time
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -16,6 +17,26 @@ from .plotting import CLASS_COLORS
 from .scenes import CLASS_NAMES, box_corners
 
 __all__ = ["ActivationExplorer", "CamExplorer", "LabelBuilder"]
+
+
+#: The class of an empty street: an explorer never opens on an image named after it when another is there.
+_EMPTY = "background"
+
+
+def _words(name: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", str(name).lower()))
+
+
+def _first_with_an_object(names: Sequence[str]) -> str:
+    """The first name that does not say "background" (the notebooks name images like ``scene 3: car``), else the
+    first name: an explorer opens on something to see, not an empty street."""
+    return next((n for n in names if _EMPTY not in _words(n)), names[0])
+
+
+def _most_active_channel(activation: np.ndarray) -> int:
+    """The channel with the largest total (mean) activation: the first view shows a channel that responds."""
+    a = np.asarray(activation, dtype=np.float64)
+    return int(np.argmax(a.reshape(-1, a.shape[-1]).mean(axis=0)))
 
 
 def _png(rgb: np.ndarray, scale: int) -> bytes:
@@ -58,18 +79,23 @@ class _View:
 class ActivationExplorer(_View):
     """Pick an image, a layer and a channel; see the image and that channel's activation side by side.
 
+    It opens on an informative view: the image ``start`` (default: the first whose name does not say
+    "background"), the first layer, and that image's most active channel there (largest mean activation).
+
     Parameters
     ----------
     images : mapping name -> (H, W, 3) uint8 image
     activations : mapping name -> {layer name: (h, w, C) activation of that image}
     size : int
         Displayed side of each picture in pixels.
+    start : str, optional
+        The image to open on (one of ``images``' names).
     """
 
     summary = "Activation explorer (run the notebook to use it)"
 
     def __init__(self, images: Mapping[str, np.ndarray], activations: Mapping[str, Mapping[str, np.ndarray]],
-                 size: int = 256):
+                 size: int = 256, *, start: str | None = None):
         import ipywidgets as w
 
         if not isinstance(images, Mapping) or not isinstance(activations, Mapping):
@@ -84,9 +110,12 @@ class ActivationExplorer(_View):
         first = next(iter(self.images))
         self.layers = list(self.activations[first])
         self.size = size
-        self.image_box = w.Dropdown(options=list(self.images), description="image")
+        names = list(self.images)
+        start = _first_with_an_object(names) if start is None else validate.choice(start, "start", names)
+        opening = _most_active_channel(self.activations[start][self.layers[0]])
+        self.image_box = w.Dropdown(options=names, value=start, description="image")
         self.layer_box = w.Dropdown(options=self.layers, description="layer")
-        self.channel = w.IntSlider(0, 0, self._channels(self.layers[0]) - 1, description="channel",
+        self.channel = w.IntSlider(opening, 0, self._channels(self.layers[0]) - 1, description="channel",
                                    continuous_update=True)
         self.picture = w.Image(format="png", width=size, height=size)
         self.map = w.Image(format="png", width=size, height=size)
@@ -129,18 +158,24 @@ class ActivationExplorer(_View):
 class CamExplorer(_View):
     """Pick a scene, a class and a layer; slide the overlay's intensity. Heatmaps are precomputed.
 
+    It opens on an informative view: the scene ``start`` (default: the first whose name does not say
+    "background"), with the heatmap of the class its name says (``scene 3: car`` -> car; else the first class),
+    at the first layer.
+
     Parameters
     ----------
     images : mapping name -> (H, W, 3) uint8 image
     heatmaps : mapping (image name, class name, layer name) -> (h, w) heatmap in [0, 1]
     size : int
         Displayed side of the picture in pixels.
+    start : str, optional
+        The scene to open on (one of the heatmaps' image names).
     """
 
     summary = "Class activation explorer (run the notebook to use it)"
 
     def __init__(self, images: Mapping[str, np.ndarray], heatmaps: Mapping[tuple[str, str, str], np.ndarray],
-                 size: int = 256):
+                 size: int = 256, *, start: str | None = None):
         import ipywidgets as w
 
         self._overlay = overlay
@@ -156,9 +191,15 @@ class CamExplorer(_View):
         # upsample once, up front
         self.heatmaps = {k: upsample(v, self.images[k[0]].shape[:2]) for k, v in heatmaps.items()}
         self.size = size
-        self.image_box = w.Dropdown(options=list(dict.fromkeys(k[0] for k in keys)), description="scene")
-        self.class_box = w.Dropdown(options=list(dict.fromkeys(k[1] for k in keys)), description="class")
-        self.layer_box = w.Dropdown(options=list(dict.fromkeys(k[2] for k in keys)), description="layer")
+        scenes = list(dict.fromkeys(k[0] for k in keys))
+        start = _first_with_an_object(scenes) if start is None else validate.choice(start, "start", scenes)
+        of_start = [k for k in keys if k[0] == start]
+        opening = next((k for k in of_start if _words(k[1]) and _words(k[1]) <= _words(start)), of_start[0])
+        self.image_box = w.Dropdown(options=scenes, value=start, description="scene")
+        self.class_box = w.Dropdown(options=list(dict.fromkeys(k[1] for k in keys)), value=opening[1],
+                                    description="class")
+        self.layer_box = w.Dropdown(options=list(dict.fromkeys(k[2] for k in keys)), value=opening[2],
+                                    description="layer")
         self.intensity = w.FloatSlider(0.4, min=0.0, max=1.0, step=0.05, description="intensity")
         self.picture = w.Image(format="png", width=size, height=size)
         for control in (self.image_box, self.class_box, self.layer_box, self.intensity):

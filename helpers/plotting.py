@@ -21,7 +21,8 @@ from .scenes import (
 )
 
 __all__ = ["FIGURE_STYLE", "MIN_DPI", "MIN_FONT_PT", "MAX_WIDTH_PX", "MIN_SCENE_PX", "legibility_problems",
-           "CLASS_COLORS", "draw_scene", "draw_box", "show_gallery", "show_by_class", "annotate_box", "label_landmarks",
+           "CLASS_COLORS", "draw_scene", "draw_box", "show_gallery", "show_by_class", "annotate_box", "zoom_to_box",
+           "label_landmarks",
            "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid", "plot_pattern_grid"]
 
 #: The course's legibility standard, read from the back of a room (:func:`helpers.notebook.setup` applies it and
@@ -294,18 +295,48 @@ def annotate_box(ax, box: Sequence[float] | SceneObject, image_size: int) -> Non
             color="black", va="top", fontsize=MIN_FONT_PT, bbox=dict(facecolor="white", alpha=0.85, lw=0))
 
 
+def zoom_to_box(ax, box: Sequence[float] | SceneObject, image_size: int, margin: float = 0.1) -> None:
+    """Show only the part of the picture around ``box`` (``(bx, by, bh, bw)`` fractions, or a scene object),
+    with ``margin`` (a fraction of the box's larger side) around it: a small object's details become readable.
+    Used in notebook 00 before :func:`label_landmarks`."""
+    bx, by, bh, bw = box.box if isinstance(box, SceneObject) else (float(v) for v in box)
+    s = validate.integer(image_size, "image_size", low=1, high=100_000)
+    margin = validate.number(margin, "margin", low=0, high=10)
+    half = 0.5 * max(bh, bw) * (1 + 2 * margin)
+    x0, x1 = max(bx - half, 0.0) * s - 0.5, min(bx + half, 1.0) * s - 0.5
+    y0, y1 = max(by - half, 0.0) * s - 0.5, min(by + half, 1.0) * s - 0.5
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y1, y0)
+
+
 def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: float = MIN_FONT_PT) -> None:
-    """Write each landmark's index next to it (the order of ``obj.landmark_names``)."""
+    """Write each landmark's index next to it (the order of ``obj.landmark_names``).
+
+    Each number goes on the side away from the body's middle, or on the other side (or just above or below)
+    when it would cover a number already written. Used in notebooks 00 and 05.
+    """
     if not isinstance(obj, SceneObject):
         validate.fail("obj", "a SceneObject (e.g. scenes.objects[i][0])", validate.describe(obj),
                       kind=validate.InputTypeError)
     s = validate.integer(image_size, "image_size", low=1, high=100_000)
+    renderer = ax.figure.canvas.get_renderer()
+    ax.apply_aspect()                             # where the picture will be drawn: overlaps measured there
     centre = obj.box[0]
+    placed = []
     for k, (x, y) in enumerate(obj.landmarks):
         right = x >= centre  # numbers point away from the body's middle
-        ax.text(x * s + (0.025 if right else -0.025) * s, y * s, str(k), fontsize=fontsize, color="white",
-                ha="left" if right else "right", va="center",
-                bbox=dict(facecolor="black", alpha=0.55, lw=0, pad=0.6))
+        for side, dy in ((right, 0.0), (not right, 0.0), (right, -0.035), (right, 0.035), (not right, -0.035),
+                         (not right, 0.035)):
+            t = ax.text(x * s + (0.025 if side else -0.025) * s, (y + dy) * s, str(k), fontsize=fontsize,
+                        color="white", ha="left" if side else "right", va="center",
+                        bbox=dict(facecolor="black", alpha=0.55, lw=0, pad=0.6))
+            box = t.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            t.remove()
+        else:
+            ax.add_artist(t)                      # nowhere free: keep the first choice's neighbour
+        placed.append(box)
 
 
 def show_by_class(seed: int = 0, per_class: int = 6, size: float = 1.6):

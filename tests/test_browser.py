@@ -5,30 +5,17 @@ that the ipywidgets explorer rendered. Saves a screenshot in build/browser/ and 
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from browser_support import browser, chromium_path  # noqa: F401  (fixture)
+from browser_support import TOKEN, browser, chromium_path, jupyter_lab  # noqa: F401  (fixture)
 from course_tools import metrics
 from helpers.paths import BUILD_DIR, ROOT
 
 #: The notebook the browser runs: the fastest with an ipywidgets explorer.
 NOTEBOOK = "03_class_activation_heatmaps.ipynb"
-TOKEN = "course-browser-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -37,38 +24,9 @@ def lab(tmp_path_factory):
     if chromium_path() is None:
         pytest.skip("no Chromium on this machine: browser test skipped (install Debian's `chromium`)")
     root = tmp_path_factory.mktemp("lab")
-    logs = tmp_path_factory.mktemp("lab-log")
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
-    settings = root / ".settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".config"), JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(root / ".settings"), JUPYTERLAB_WORKSPACES_DIR=str(root / ".workspaces"))
-    port = _free_port()
-    log = open(logs / "lab.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-                             "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={TOKEN}",
-                             f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-                             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-                            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"JupyterLab did not start: {(logs / 'lab.log').read_text()[-2000:]}")
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with jupyter_lab(root, tmp_path_factory.mktemp("lab-log")) as url:
+        yield url
 
 
 _KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;

@@ -20,7 +20,7 @@ LECTURE = {1: "motorcycle", 2: "car", 3: "pedestrian", 4: "background"}
 
 #: Ways of writing another numbering in words ("1 pedestrian", "c3 motorcycle", "pedestrian, car, motorcycle").
 _OTHER_ORDER = re.compile(
-    r"(?<![\w-])(?:c?1\s*[:=]?\s*(?:pedestrian|car)|c?2\s*[:=]?\s*(?:pedestrian|motorcycle)|c?3\s*[:=]?\s*(?:car|motorcycle)"
+    r"(?<![\w-])(?<!scene )(?:c?1\s*[:=]?\s*(?:pedestrian|car)|c?2\s*[:=]?\s*(?:pedestrian|motorcycle)|c?3\s*[:=]?\s*(?:car|motorcycle)"
     r"|pedestrian,\s*car,\s*motorcycle|car,\s*motorcycle,\s*pedestrian)\b", re.I)
 
 
@@ -35,7 +35,7 @@ def test_the_pattern_finds_another_order():
     for bad in ("1 pedestrian", "c3 motorcycle", "classes: 3 = car", "pedestrian, car, motorcycle", "c1 car"):
         assert _OTHER_ORDER.search(bad), bad
     for good in ("1 motorcycle, 2 car, 3 pedestrian, 4 background", "c1 motorcycle, c2 car, c3 pedestrian",
-                 "class 3: pedestrian", "14 body joints"):
+                 "class 3: pedestrian", "14 body joints", "scene 3: car", "top-3: car"):
         assert not _OTHER_ORDER.search(good), good
 
 

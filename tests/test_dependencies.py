@@ -113,3 +113,26 @@ def test_constraints_pin_versions_inside_the_bounds():
         name = req.name.lower().replace("_", "-")
         if name in pins:
             assert req.specifier.contains(pins[name]), f"constraints.txt pins {name}=={pins[name]} outside {req}"
+
+
+def test_make_slides_installs_only_what_the_decks_need():
+    """`make slides` installs the `slides` extra (reveal.js, inside sphinx-revealjs) and no browser driver;
+    `make test` and `make run` install `tools`: the same, and Playwright for the browser tests."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = {k: [Requirement(r) for r in v] for k, v in project["optional-dependencies"].items()}
+    assert [r.name for r in extras["slides"]] == ["sphinx-revealjs"]
+    tools = {r.name: r for r in extras["tools"]}
+    assert set(tools) == {project["name"], "playwright"} and tools[project["name"]].extras == {"slides"}
+
+    rules = {}   # Makefile: target -> (prerequisites, recipe)
+    for block in re.split(r"\n(?=\S)", (ROOT / "Makefile").read_text()):
+        head, _, recipe = block.partition("\n")
+        if ":" in head and not head.startswith(("#", ".", "export")) and ":=" not in head:
+            target, _, prereqs = head.partition(":")
+            rules[target.strip()] = (prereqs.split("#")[0].split(), recipe)
+    assert rules["slides"][0] == ["$(SLIDES)"] and "-e '.[backend,slides]'" in rules["$(SLIDES)"][1]
+    for target in ("test", "run"):
+        assert rules[target][0] == ["$(TOOLS)"], target
+    assert "-e '.[backend,tools]'" in rules["$(TOOLS)"][1]

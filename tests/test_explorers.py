@@ -50,9 +50,58 @@ def test_label_builder_follows_the_sliders():
 
     lb = LabelBuilder(np.zeros((8, 8, 3), np.uint8), size=64)
     assert lb.text.value == "<code>y = [1, 0.5, 0.6, 0.3, 0.4, 0, 1, 0]</code>"
-    lb.kind.value = "pedestrian"
-    assert "[1, 0.5, 0.6, 0.3, 0.4, 1, 0, 0]" in lb.text.value
+    lb.kind.value = "pedestrian"                  # class 3: c3, as on the slides
+    assert "[1, 0.5, 0.6, 0.3, 0.4, 0, 0, 1]" in lb.text.value
     lb.sliders["bx"].value = 0.95  # the box now leaves the image
     assert "not a valid label" in lb.text.value
     lb.kind.value = "background"
     assert "[0, ?, ?, ?, ?, ?, ?, ?]" in lb.text.value
+
+
+def _gallery(rng):
+    """Images named as the notebooks name them; the empty street first, as in notebooks 01 and 03."""
+    names = ["scene 0: background", "scene 1: motorcycle", "scene 2: background", "scene 3: car"]
+    return {n: rng.integers(0, 255, (8, 8, 3), dtype=np.uint8) for n in names}
+
+
+def test_activation_explorer_opens_on_an_object_and_its_most_active_channel():
+    rng = np.random.default_rng(1)
+    imgs = _gallery(rng)
+    acts = {}
+    for name in imgs:
+        first = rng.random((8, 8, 6)).astype(np.float32) * np.array([0, 0.2, 0.1, 0.9, 0.3, 0.5], np.float32)
+        first[..., 0] = 0.0                                  # channel 0: dead, where the explorer used to open
+        acts[name] = {"l1": first, "l2": rng.random((4, 4, 3)).astype(np.float32)}
+    ex = ActivationExplorer(imgs, acts, size=64)
+
+    assert ex.image_box.value == "scene 1: motorcycle", "the first image with an object, not the empty street"
+    totals = [sum(float(v) for v in acts["scene 1: motorcycle"]["l1"][..., c].ravel()) for c in range(6)]
+    best = max(range(6), key=lambda c: totals[c])            # by hand: the channel with the largest sum
+    assert best == 3 and ex.layer_box.value == "l1" and ex.channel.value == best
+    assert f"channel {best} of 6" in ex.caption.value and "blank" not in ex.caption.value
+
+    chosen = ActivationExplorer(imgs, acts, size=64, start="scene 3: car")
+    assert chosen.image_box.value == "scene 3: car"
+    with pytest.raises(ValueError, match="^start: expected one of 'scene 0: background'"):
+        ActivationExplorer(imgs, acts, start="scene 9")
+    only_empty = {"scene 0: background": imgs["scene 0: background"]}
+    assert ActivationExplorer(only_empty, {k: acts[k] for k in only_empty}).image_box.value == "scene 0: background"
+
+
+def test_cam_explorer_opens_on_an_object_with_its_own_class():
+    from helpers.explorers import CamExplorer
+
+    rng = np.random.default_rng(2)
+    imgs = _gallery(rng)
+    maps = {(n, c, l): rng.random((4, 4)).astype(np.float32)
+            for l in ("block2", "block4") for c in ("car", "pedestrian", "motorcycle") for n in imgs}
+    ex = CamExplorer(imgs, maps, size=32)
+    assert (ex.image_box.value, ex.class_box.value, ex.layer_box.value) == ("scene 1: motorcycle", "motorcycle",
+                                                                              "block2")
+    car = CamExplorer(imgs, maps, size=32, start="scene 3: car")
+    assert (car.image_box.value, car.class_box.value) == ("scene 3: car", "car")
+    unnamed = CamExplorer({"photo: cat": imgs["scene 3: car"]},
+                          {("photo: cat", c, "block4"): np.ones((4, 4)) for c in ("car", "pedestrian")}, size=32)
+    assert unnamed.class_box.value == "car", "no class in the name: the first class"
+    with pytest.raises(ValueError, match="^start: expected one of"):
+        CamExplorer(imgs, maps, start="scene 9: car")

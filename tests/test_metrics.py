@@ -17,8 +17,16 @@ def test_record_merges_into_one_flat_object(tmp_path):
     assert len(data) == 3
 
 
+def test_record_takes_a_table_of_numbers_by_name(tmp_path):
+    path = tmp_path / "metrics.json"
+    record("teaching.slides_overflowing_by_notebook", {"00_x": 2, "01_y": np.int64(0)}, path=path)
+    assert load(path) == {"teaching.slides_overflowing_by_notebook": {"00_x": 2, "01_y": 0}}
+
+
 @pytest.mark.parametrize("value, error", [(float("nan"), ValueError), ([1.0, float("inf")], ValueError),
-                                          ("high", TypeError), (None, TypeError)])
+                                          ("high", TypeError), (None, TypeError),
+                                          ({"a": float("nan")}, ValueError), ({"a": "many"}, TypeError),
+                                          ({"a": {"b": 1}}, TypeError), ({}, ValueError), ({1: 2}, ValueError)])
 def test_record_refuses_what_is_not_a_finite_number(tmp_path, value, error):
     with pytest.raises(error):
         record("x", value, path=tmp_path / "m.json")

@@ -13,7 +13,7 @@ import pytest
 from browser_support import browser  # noqa: F401  (fixture)
 
 from course_tools import metrics, slides
-from course_tools.run_notebooks import notebooks
+from course_tools.run_notebooks import NOTEBOOK_DIR, notebooks
 from helpers.paths import BUILD_DIR
 
 NOTEBOOKS = notebooks()
@@ -26,16 +26,35 @@ def test_every_cell_has_slide_metadata(path):
     assert None not in types, f"cells without slide metadata: {[i for i, t in enumerate(types) if t is None]}"
     assert set(types) <= {"slide", "subslide", "fragment", "-", "skip", "notes"}, set(types)
     assert types[0] == "slide", "the title opens the deck"
+    title = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("# "))
+    assert "slide" not in types[1:title + 1], "the title is on the first slide (with the badges), no slide before it"
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown" and cell.source.startswith("## "):
             assert types[i] == "slide", f"cell {i}: a section of the lecture starts a new slide"
         if slides.SOLUTION_TAG in cell.metadata.get("tags", []):
             assert types[i] == "skip", f"cell {i}: solutions are not shown on slides"
+        if cell.cell_type == "code" and slides._only_checks(cell.source):
+            assert types[i] == "skip", f"cell {i}: checks (assert, metrics.record) are not shown on slides " \
+                                       "(python -m course_tools.slides --retag)"
+    setup = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and slides._calls_setup(c.source))
+    assert types[setup] == "skip", f"cell {setup}: the setup cell is not shown on slides (--retag)"
     assert sum(t == "slide" for t in types) >= 5, "a deck should follow the lecture's slides, section by section"
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             inner = [line for line in cell.source.splitlines()[1:] if re.match(r"#{1,3} ", line)]
             assert not inner, f"cell {i}: start a new cell at the heading {inner[0]!r} so it gets its own slide"
+    rise = nb.metadata.get("rise", {})
+    assert {k: rise.get(k) for k in slides.RISE_SETTINGS} == slides.RISE_SETTINGS, \
+        "RISE shows the slides at 1280 x 720 without scrolling: python -m course_tools.slides --tag"
+
+
+def test_rise_css_is_current():
+    assert (NOTEBOOK_DIR / "rise.css").read_text() == slides.RISE_CSS, \
+        "notebooks/rise.css is written from course_tools/slides.py: python -m course_tools.slides --tag"
+
+
+def _types(nb):
+    return [c.metadata["slideshow"]["slide_type"] for c in nb.cells]
 
 
 def test_slide_rules():
@@ -46,18 +65,77 @@ def test_slide_rules():
         fig.outputs = [nbformat.v4.new_output("display_data", {"image/png": "iVBOR"})]
     solution = code("x = 1")
     solution.metadata["tags"] = [slides.SOLUTION_TAG]
-    nb = nbformat.v4.new_notebook(cells=[md("# Title"), code("# Colab only: ..."), code("setup()"),
-                                         md("## 1 · A section"), *figures, md("More words."),
-                                         md("### A detail"), solution])
+    nb = nbformat.v4.new_notebook(cells=[
+        md("# Title\n\n[![Open in Colab](https://c/b.svg)](https://c/x)"), code("# Colab only: ..."),
+        code("from helpers.notebook import setup\nsetup(seed=0)  # the setup cell\n\nimport numpy as np"),
+        md("## 1 · A section"), *figures,
+        code('assert accuracy >= 0.95, "the lesson holds"\n# a comment\nassert ok'),     # checks only: skipped
+        code('metrics.record("a.b", 1)\nassert ok'),                                        # checks only: skipped
+        code("z = f(x)\nassert z > 0"),                                                     # code and a check: shown
+        code("setup(seed=1)  # a later call is ordinary code"),
+        code("%time assert ok"),                                                            # not plain Python: shown
+        md("More words."), md("### A detail"), solution])
     slides.assign_slide_types(nb)
-    assert [c.metadata["slideshow"]["slide_type"] for c in nb.cells] == \
-        ["slide", "skip", "-", "slide", "-", "subslide", "subslide", "subslide", "skip"]
+    assert _types(nb) == ["slide", "skip", "skip", "slide", "-", "subslide", "skip", "skip", "-", "-", "-",
+                          "subslide", "subslide", "skip"]
     assert slides.assign_slide_types(nb, overwrite=True) == 0, "assigning twice changes nothing"
-    nb.cells[6].metadata["slideshow"]["slide_type"] = "fragment"          # an instructor's choice
+    nb.cells[11].metadata["slideshow"]["slide_type"] = "fragment"          # an instructor's choice
     nb.cells.append(md("## 2 · A new section"))
     assert slides.assign_slide_types(nb) == 1 and nb.cells[-1].metadata["slideshow"]["slide_type"] == "slide"
-    assert nb.cells[6].metadata["slideshow"]["slide_type"] == "fragment", "hand-set types are kept"
+    assert nb.cells[11].metadata["slideshow"]["slide_type"] == "fragment", "hand-set types are kept"
     assert slides.assign_slide_types(nb, overwrite=True) == 1, "--retag re-applies the rules"
+
+    # Badges in a cell of their own, above the title: one title slide, the badges in it.
+    nb = nbformat.v4.new_notebook(cells=[md("[![Open in Colab](https://c/b.svg)](https://c/x)"),
+                                         md("# Title\n\nWords."), code("# Colab only: ..."), md("## 1 · S")])
+    slides.assign_slide_types(nb)
+    assert _types(nb) == ["slide", "-", "skip", "slide"]
+
+
+def test_rise_settings_are_stored_in_the_notebook():
+    nb = nbformat.v4.new_notebook()
+    assert slides.set_rise_settings(nb) == len(slides.RISE_SETTINGS)
+    assert nb.metadata["rise"] == slides.RISE_SETTINGS
+    assert (slides.RISE_SETTINGS["width"], slides.RISE_SETTINGS["height"]) == (1280, 720)
+    assert slides.RISE_SETTINGS["scroll"] is False, "slides fit; they never scroll"
+    nb.metadata["rise"].update(width=1920, theme="serif")                      # an instructor's choices
+    assert slides.set_rise_settings(nb) == 0 and nb.metadata["rise"]["width"] == 1920
+    assert slides.set_rise_settings(nb, overwrite=True) == 1
+    assert nb.metadata["rise"]["width"] == 1280 and nb.metadata["rise"]["theme"] == "serif"
+
+
+def test_retag_writes_slide_types_rise_settings_and_rise_css(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"),
+                                         nbformat.v4.new_code_cell("assert True")])
+    nbformat.write(nb, tmp_path / "00_x.ipynb")
+    monkeypatch.setattr(slides, "notebooks", lambda only: [tmp_path / "00_x.ipynb"])
+    monkeypatch.setattr(slides, "NOTEBOOK_DIR", tmp_path)
+    assert slides.main(["--retag"]) == 0
+    nb = nbformat.read(tmp_path / "00_x.ipynb", as_version=4)
+    assert _types(nb) == ["slide", "skip"] and nb.metadata["rise"] == slides.RISE_SETTINGS
+    assert (tmp_path / "rise.css").read_text() == slides.RISE_CSS
+
+
+@pytest.mark.parametrize("badges_above", [True, False], ids=["badge-cell", "badges-under-title"])
+def test_deck_opens_on_the_title_never_a_blank_slide(tmp_path, badges_above):
+    try:
+        slides.reveal_dir()
+    except RuntimeError as exc:
+        pytest.skip(f"{exc}: deck tests skipped")
+    md = nbformat.v4.new_markdown_cell
+    line = "[![Open in Colab](https://c/b.svg)](https://c/x) [![Binder](https://b/b.svg)](https://b/x)"
+    first = [md(line), md("# The title\n\nWords.")] if badges_above else [md(f"# The title\n\n{line}\n\nWords.")]
+    nb = nbformat.v4.new_notebook(cells=[*first, nbformat.v4.new_code_cell("# Colab only: ..."),
+                                         md("## 1 · A section"), md("## 2 · Another")])
+    slides.assign_slide_types(nb)
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    html = slides.export_deck(tmp_path / "t.ipynb", tmp_path).read_text()
+    body = html[html.index('<div class="slides">'):]
+    first_slide = body[body.index("<section"):body.index("</section>")]
+    assert "The title" in first_slide and "Words." in first_slide, "the deck opens on the title"
+    assert "Open in Colab" not in html, "no badge images offline"
+    assert body.count("<section") - body.count("<section><section") == 3, "three slides: no blank one"
+    assert "width: 1280, height: 720" in html and "scrollTallSlides" not in html
 
 
 def test_external_references_finds_what_a_browser_would_fetch():

@@ -74,6 +74,17 @@ def test_student_copies_have_no_outputs_and_no_solutions(tmp_path):
             "students' copies carry no maintainer instrumentation"
         assert "widgets" not in nb.metadata
         assert _exercises_without_solutions(nb) >= 2, "the exercises themselves stay"
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert student.STUDENT_SENTENCE in text and "solution**, collapsed" not in text, \
+            "a student's copy says it has no solutions (never that one follows each exercise)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem[:2])
+def test_the_notebooks_say_how_to_open_a_solution_in_one_click(path):
+    nb = nbformat.read(path, as_version=4)
+    assert sum(student.SOLUTIONS_SENTENCE in c.source for c in nb.cells) == 1
+    titles = [c.source.splitlines()[0] for c in nb.cells if SOLUTION_TAG in c.metadata.get("tags", [])]
+    assert titles and all(t == "# @title Solution (click to show)" for t in titles), titles
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem[:2])
