@@ -27,8 +27,12 @@ def test_each_class_sets_its_own_one_hot_entry(cls, index):
 
 
 def test_a_scene_object_gives_its_class_and_box():
-    obj = SceneObject(3, (0.3, 0.4, 0.5, 0.2), np.zeros((6, 2), np.float32))
-    assert np.allclose(encode_label(obj), [1, 0.3, 0.4, 0.5, 0.2, 0, 0, 1])
+    obj = SceneObject(1, (0.3, 0.4, 0.5, 0.2), np.zeros((6, 2), np.float32))     # class 1: a motorcycle
+    assert np.allclose(encode_label(obj), [1, 0.3, 0.4, 0.5, 0.2, 1, 0, 0])
+    with pytest.raises(ValueError, match="landmarks: expected \\(14, 2\\) points for a pedestrian"):
+        SceneObject(3, (0.3, 0.4, 0.5, 0.2), np.zeros((6, 2), np.float32))  # class 3 is the pedestrian
+    with pytest.raises(ValueError, match="class_id"):
+        SceneObject(4, (0.3, 0.4, 0.5, 0.2), np.zeros((0, 2), np.float32))
     assert np.allclose(encode_label(4, (0.5, 0.5, 0.2, 0.2)), np.zeros(8))  # background: the box is ignored
 
 

@@ -123,6 +123,19 @@ class SceneObject:
     landmarks: np.ndarray = field(repr=False)
     facing: int = 0
 
+    def __post_init__(self):
+        from .. import validate
+
+        if not (isinstance(self.class_id, (int, np.integer)) and 1 <= int(self.class_id) <= 3):
+            validate.fail("class_id", "an object's class id: 1 motorcycle, 2 car or 3 pedestrian",
+                          repr(self.class_id), 'use CLASS_IDS["pedestrian"] rather than a number')
+        want = len(LANDMARK_NAMES[CLASS_NAMES[int(self.class_id) - 1]])
+        shape = np.shape(self.landmarks)
+        if shape not in ((want, 2), (0, 2), (0,)):
+            validate.fail("landmarks", f"({want}, 2) points for a {CLASS_NAMES[int(self.class_id) - 1]} (class "
+                          f"{int(self.class_id)})", f"shape {shape}", "check the class id: 1 motorcycle, 2 car, "
+                          "3 pedestrian")
+
     @property
     def class_name(self) -> str:
         return CLASS_NAMES[self.class_id - 1]
