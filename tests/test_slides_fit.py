@@ -162,7 +162,14 @@ def walk(frame, go) -> list[dict]:
 
 
 def densest(found: list[dict]) -> list[dict]:
-    return sorted(found, key=lambda m: -max(max(m["height"], m["unfit"]) / m["H"], m["width"] / m["W"]))[:DENSEST]
+    """The slides closest to (or beyond) the slide's size. A slide that fits is as tall as the slide itself,
+    so what it holds is measured by its cells' heights (its width is the slide's unless it overflows)."""
+    def fill(m: dict) -> float:
+        content = sum(c["height"] for c in m["cells"])
+        wide = m["width"] / m["W"] if m["width"] > m["W"] + SLACK else 0
+        return max(max(m["height"], m["unfit"], content) / m["H"], wide)
+
+    return sorted(found, key=fill, reverse=True)[:DENSEST]
 
 
 # -- offline decks ------------------------------------------------------------------------------------------
