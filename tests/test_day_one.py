@@ -53,11 +53,13 @@ _ERRORS = """() => { const out = [];
     for (let j = 0; j < c.outputs.length; j++) { const o = c.outputs.get(j).toJSON();
       if (o.output_type === 'error') out.push(`cell ${i}: ${o.ename}: ${o.evalue}`); } });
   return out; }"""
-#: JupyterLab's preview of each solution's hidden output (the text its output placeholder holds).
+#: JupyterLab's preview of each solution's hidden output (the text its output placeholder holds; "" for an empty
+#: preview, null where the cell has no placeholder at all).
 _SOLUTION_PREVIEWS = """() => window.jupyterapp.shell.currentWidget.content.widgets
   .filter(c => (c.model.getMetadata('tags') || []).includes('solution'))
-  .map(c => { const t = c.node.querySelector('.jp-OutputPlaceholder .jp-PlaceholderText');
-              return t ? t.textContent : null; })"""
+  .map(c => { const p = c.node.querySelector('.jp-OutputPlaceholder');
+              const t = p && p.querySelector('.jp-PlaceholderText');
+              return p ? (t ? t.textContent : "") : null; })"""
 _DIRTY = "() => window.jupyterapp.shell.currentWidget.context.model.dirty"
 _SHUT_DOWN = "async () => { await window.jupyterapp.shell.currentWidget.sessionContext.shutdown(); }"
 
