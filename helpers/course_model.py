@@ -189,10 +189,10 @@ def train(model: "keras.Model", train_scenes: StreetScenes, val_scenes: StreetSc
     if not (verbose == "auto" if isinstance(verbose, str) else
             isinstance(verbose, (int, np.integer)) and verbose in (0, 1, 2)):
         fail("verbose", "0 (silent), 1 (a progress bar), 2 (one line per epoch) or 'auto'", describe(verbose))
-    x, y = _scene_data(model, train_scenes, "train_scenes")
-    val = _scene_data(model, val_scenes, "val_scenes") if val_scenes is not None else None
     if not isinstance(progress, (bool, np.bool_)):
         fail("progress", "True or False", describe(progress))
+    x, y = _scene_data(model, train_scenes, "train_scenes")
+    val = _scene_data(model, val_scenes, "val_scenes") if val_scenes is not None else None
     from .notebook import progress as _progress
 
     keras.utils.set_random_seed(seed)

@@ -126,8 +126,10 @@ def _check_legibility(fig) -> None:
     from .plotting import legibility_problems
 
     problems = legibility_problems(fig)
+    number = getattr(fig, "number", None)           # figures not made by pyplot have none
+    number = int(number) if isinstance(number, int) else -1
     for p in problems:
-        legibility_log.append((int(fig.number) if fig.number is not None else -1, p))
+        legibility_log.append((number, p))
     if problems:
-        warnings.warn(f"figure {fig.number}: " + "; ".join(problems[:5]) + (" …" if len(problems) > 5 else ""),
+        warnings.warn(f"figure {number}: " + "; ".join(problems[:5]) + (" …" if len(problems) > 5 else ""),
                       LegibilityWarning, stacklevel=2)

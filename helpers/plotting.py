@@ -55,34 +55,52 @@ def legibility_problems(fig) -> list[str]:
     list of str
         One sentence per problem.
     """
+    import matplotlib as mpl
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.figure import Figure
     from matplotlib.image import AxesImage
+    from matplotlib.text import Text
 
     if not isinstance(fig, Figure):
         validate.fail("fig", "a matplotlib Figure", validate.describe(fig), kind=validate.InputTypeError)
     drawn: list = []
+    drawing: list = []          # the Text being drawn (a text of several lines reaches draw_text without it)
 
     class _Spy(RendererAgg):
         def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
             if s.strip():
-                drawn.append((s, float(prop.get_size_in_points()), mtext))
+                drawn.append((s, float(prop.get_size_in_points()), mtext or (drawing[-1] if drawing else None)))
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    original = Text.draw
+
+    def draw(self, renderer):
+        drawing.append(self)
+        try:
+            return original(self, renderer)
+        finally:
+            drawing.pop()
 
     dpi = float(fig.dpi)
     w, h = fig.get_size_inches() * dpi
     renderer = _Spy(int(max(w, 1)), int(max(h, 1)), dpi)
-    fig.draw(renderer)
+    Text.draw = draw
+    try:
+        fig.draw(renderer)
+    finally:
+        Text.draw = original
     problems = []
     if dpi < MIN_DPI:
         problems.append(f"drawn at {dpi:g} dpi, below {MIN_DPI}")
-    width = fig.get_tightbbox(renderer).width * dpi
+    # as the notebook stores it: cropped to what is drawn, plus the inline backend's padding
+    width = fig.get_tightbbox(renderer).width * dpi + 2 * float(mpl.rcParams["savefig.pad_inches"]) * dpi
     if width > MAX_WIDTH_PX + 0.5:
         problems.append(f"{width:.0f} px wide: shrunk to fit {MAX_WIDTH_PX} px, its text shrinks too")
     for s, size, _ in drawn:
         if size < MIN_FONT_PT - 1e-6:
             problems.append(f"text {s[:30]!r} at {size:g} pt, below {MIN_FONT_PT} pt")
-    boxes = [(s, t.get_window_extent(renderer)) for s, _, t in drawn if t is not None]
+    texts = list({id(t): t for _, _, t in drawn if t is not None}.values())     # each Text once, all its lines
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
     for i in range(len(boxes)):
         for j in range(i + 1, len(boxes)):
             a, b = boxes[i][1], boxes[j][1]
@@ -267,7 +285,8 @@ def plot_confusion(cm: np.ndarray, class_names: Sequence[str] = CLASS_NAMES, tit
         for j in range(k):
             ax.text(j, i, str(int(cm[i, j])), ha="center", va="center",
                     color="white" if cm[i, j] > cm.max() / 2 else "black")
-    names = [f"{i + 1} {n}" for i, n in enumerate(class_names)]      # the class ids, as on the slides
+    named = tuple(class_names) == tuple(CLASS_NAMES[:k])                # the course's classes: show their ids
+    names = [f"{i + 1} {n}" for i, n in enumerate(class_names)] if named else list(class_names)
     ax.set_xticks(range(k), names, rotation=90)
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted")
@@ -299,7 +318,12 @@ def zoom_to_box(ax, box: Sequence[float] | SceneObject, image_size: int, margin:
     """Show only the part of the picture around ``box`` (``(bx, by, bh, bw)`` fractions, or a scene object),
     with ``margin`` (a fraction of the box's larger side) around it: a small object's details become readable.
     Used in notebook 00 before :func:`label_landmarks`."""
-    bx, by, bh, bw = box.box if isinstance(box, SceneObject) else (float(v) for v in box)
+    if isinstance(box, SceneObject):
+        box = box.box
+    bx, by, bh, bw = (float(v) for v in validate.boxes(box, "box", single=True))
+    if bh <= 0 or bw <= 0:
+        validate.fail("box", "an object's box, with a height and a width", f"the empty box {tuple(box)}",
+                      "a background scene has no box: pick a scene with an object")
     s = validate.integer(image_size, "image_size", low=1, high=100_000)
     margin = validate.number(margin, "margin", low=0, high=10)
     half = 0.5 * max(bh, bw) * (1 + 2 * margin)
@@ -313,13 +337,15 @@ def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: float = MIN
     """Write each landmark's index next to it (the order of ``obj.landmark_names``).
 
     Each number goes on the side away from the body's middle, or on the other side (or just above or below)
-    when it would cover a number already written. Used in notebooks 00 and 05.
+    when it would cover a number already written. Call it last (after :func:`zoom_to_box`): the places are
+    measured where the picture is drawn at that moment. Used in notebooks 00 and 05.
     """
     if not isinstance(obj, SceneObject):
         validate.fail("obj", "a SceneObject (e.g. scenes.objects[i][0])", validate.describe(obj),
                       kind=validate.InputTypeError)
     s = validate.integer(image_size, "image_size", low=1, high=100_000)
-    renderer = ax.figure.canvas.get_renderer()
+    fontsize = validate.number(fontsize, "fontsize", low=1, high=100)
+    renderer = ax.figure._get_renderer()          # any figure, pyplot's or not
     ax.apply_aspect()                             # where the picture will be drawn: overlaps measured there
     centre = obj.box[0]
     placed = []
@@ -335,7 +361,7 @@ def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: float = MIN
                 break
             t.remove()
         else:
-            ax.add_artist(t)                      # nowhere free: keep the first choice's neighbour
+            ax.add_artist(t)                      # nowhere free: keep the last place tried
         placed.append(box)
 
 

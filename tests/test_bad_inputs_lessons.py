@@ -16,7 +16,8 @@ from helpers import landmarks as LM
 from helpers import localization as LOC
 from helpers import plotting
 from helpers.layers import select_layers
-from helpers.scenes import class_id, generate_scenes
+from helpers.notebook import progress
+from helpers.scenes import SceneObject, class_id, generate_scenes
 from helpers.validate import InputError
 from tiny_models import functional, images, sequential_never_called
 
@@ -197,6 +198,17 @@ CASES = [
                                                                        "car"), E, ["objects:", "list"]),
     Case("draw a box in pixels", lambda: plotting.draw_box(_axes(), (32, 32, 10, 10), 64), E, ["box:", "pixels"]),
     Case("draw a box on size 0", lambda: plotting.draw_box(_axes(), BOX, 0), E, ["image_size:"]),
+    Case("zoom to a box of three numbers", lambda: plotting.zoom_to_box(_axes(), (0.5, 0.5, 0.2), 64), E,
+         ["box:", "4 entries"]),
+    Case("zoom to a background's empty box", lambda: plotting.zoom_to_box(_axes(), (0, 0, 0, 0), 64), E,
+         ["box:", "background scene has no box"]),
+    Case("label landmarks in a size 0 font", lambda: plotting.label_landmarks(
+        _axes(), generate_scenes(1, seed=1, classes=["car"]).objects[0][0], 64, fontsize=0), E, ["fontsize:"]),
+    Case("an object of class 4", lambda: SceneObject(4, BOX, np.zeros((0, 2))), E, ["class_id:", "background"]),
+    Case("an object of class True", lambda: SceneObject(True, BOX, np.zeros((0, 2))), E, ["class_id:", "bool"]),
+    Case("a pedestrian with a car's points", lambda: SceneObject(3, BOX, np.zeros((6, 2))), E,
+         ["landmarks:", "(14, 2)", "pedestrian"]),
+    Case("progress with a number", lambda: progress(3), E, ["label:", "short text"]),
 ]
 
 

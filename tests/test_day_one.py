@@ -75,6 +75,10 @@ def _checked(result: subprocess.CompletedProcess) -> str:
     return result.stdout
 
 
+#: How many notebooks the course has (each is opened and saved).
+N_NOTEBOOKS = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+
+
 def _course_files(course: Path) -> list[Path]:
     return sorted((course / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted((course / "notebooks").glob("*.css"))
 
@@ -113,6 +117,10 @@ def first_day(browser, tmp_path_factory):  # noqa: F811
     tmp = tmp_path_factory.mktemp("day-one")
     origin, course = tmp / "origin.git", tmp / "course"
     _checked(_git(tmp, "clone", "-q", "--bare", str(ROOT), str(origin)))
+    # CI may check out a commit no branch points to: give the stand-in for GitHub a branch at this commit
+    head = _checked(_git(ROOT, "rev-parse", "HEAD")).strip()
+    _checked(_git(origin, "branch", "-f", "course", head))
+    _checked(_git(origin, "symbolic-ref", "HEAD", "refs/heads/course"))
     _checked(_git(tmp, "clone", "-q", str(origin), str(course)))
     with open(course / ".git" / "info" / "exclude", "a") as exclude:   # this working tree's ignore rules
         exclude.write("\n" + (ROOT / ".gitignore").read_text())
@@ -195,17 +203,20 @@ def test_a_first_day_leaves_git_status_clean_and_git_pull_working(first_day):
     assert seen["pull"][0] == 0 and seen["pulled"], f"git pull failed after the session: {seen['pull'][1]}"
     assert seen["errors"] == [], f"notebook 00 shows errors after Run All Cells: {seen['errors']}"
     assert seen["autosaved"], "JupyterLab's autosave did not save the run notebook (the test could not see it)"
-    assert len(seen["rewritten"]) == 6, f"JupyterLab saved only {seen['rewritten']}: the test did not save them all"
+    assert len(seen["rewritten"]) == N_NOTEBOOKS, \
+        f"JupyterLab saved only {seen['rewritten']}: the test did not save them all"
     assert [p.name for p in seen["refreshed"].updated] == [FIRST] and seen["copy_is_new"], \
         f"make lab did not bring the pulled notebook into lab/: {seen['refreshed']}"
 
 
 def test_an_opened_solution_previews_its_output_without_markup(first_day):
     previews = first_day["previews"]
-    assert all(previews.values()) and len(previews) == 6, f"solutions not found in every notebook: {previews}"
+    assert all(previews.values()) and len(previews) == N_NOTEBOOKS, \
+        f"solutions not found in every notebook: {previews}"
     source, output_row = first_day["opened_solution"]
     assert "Solution" in source, source
-    raw = {name: [p for p in shown if p is None or "<" in p] for name, shown in previews.items()}
+    # "" or None: JupyterLab shows no preview text at all (what the blank first line gives)
+    raw = {name: [p for p in shown if p and "<" in p] for name, shown in previews.items()}
     assert "<" not in output_row, f"an opened solution shows raw HTML under its code: {output_row[:120]!r}"
     assert not any(raw.values()), f"solutions whose hidden output JupyterLab previews as raw HTML: {raw}"
 

@@ -86,6 +86,23 @@ def test_a_map_below_its_own_size_and_a_small_lone_scene_are_caught():
     assert any("lone picture" in p for p in legibility_problems(fig))
 
 
+def test_texts_of_several_lines_are_checked_for_overlaps_too():
+    fig = _good()
+    fig.axes[0].text(5, 5, "line one\nline two", fontsize=11)
+    fig.axes[0].text(6, 6, "another", fontsize=11)
+    assert any("overlap" in p for p in legibility_problems(fig))
+
+
+def test_the_width_is_the_stored_pictures_with_its_padding():
+    fig = plt.figure(figsize=(MAX_WIDTH_PX / MIN_DPI - 0.1, 2))      # a drawing just inside the limit ...
+    fig.add_axes([0, 0, 1, 1]).plot([0, 1])
+    fig.axes[0].axis("off")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")                 # ... is stored with the padding
+    stored = _png_size_and_dpi(buf.getvalue())[0]
+    assert (stored > MAX_WIDTH_PX) == any("px wide" in p for p in legibility_problems(fig)), stored
+
+
 def test_texts_hidden_with_their_axes_do_not_count():
     fig = _good()
     ax = fig.add_axes([0.1, 0.1, 0.2, 0.2])

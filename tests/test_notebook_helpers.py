@@ -91,3 +91,32 @@ def test_a_cell_that_would_not_fit_starts_a_sub_slide():
     tall.outputs[0]["data"]["image/png"] = _png(200)                       # now it fits below the words
     slides.assign_slide_types(nb, overwrite=True)
     assert nb.cells[2].metadata["slideshow"]["slide_type"] == "-"
+
+
+def test_every_figure_a_notebook_shows_is_checked_as_it_is_shown():
+    """The setup cell's display hook: a figure that breaks the standard warns and is logged, whether pyplot made it
+    or not (IPython's own display machinery, as in a notebook)."""
+    import warnings
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    from helpers import notebook
+
+    shell = InteractiveShell.instance()
+    try:
+        notebook._figures_without_text()
+        notebook.legibility_log.clear()
+        bad = plt.figure(figsize=(2, 2), dpi=80)
+        bad.gca().set_title("small", fontsize=6)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            shell.display_formatter.format(bad)
+            shell.display_formatter.format(Figure(figsize=(2, 2), dpi=80))       # not pyplot's: no number
+        assert [w.category for w in caught] == [notebook.LegibilityWarning] * 2, [str(w.message) for w in caught]
+        assert any("6 pt" in p for _, p in notebook.legibility_log)
+        assert {n for n, _ in notebook.legibility_log} == {bad.number, -1}
+    finally:
+        notebook.legibility_log.clear()
+        plt.close("all")
+        InteractiveShell.clear_instance()

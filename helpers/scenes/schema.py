@@ -126,9 +126,12 @@ class SceneObject:
     def __post_init__(self):
         from .. import validate
 
-        if not (isinstance(self.class_id, (int, np.integer)) and 1 <= int(self.class_id) <= 3):
+        if isinstance(self.class_id, bool) or not isinstance(self.class_id, (int, np.integer)):
             validate.fail("class_id", "an object's class id: 1 motorcycle, 2 car or 3 pedestrian",
-                          repr(self.class_id), 'use CLASS_IDS["pedestrian"] rather than a number')
+                          validate.describe(self.class_id), 'e.g. CLASS_IDS["pedestrian"]', kind=validate.InputTypeError)
+        if not 1 <= int(self.class_id) <= 3:
+            validate.fail("class_id", "an object's class id: 1 motorcycle, 2 car or 3 pedestrian",
+                          f"id {self.class_id}", "a background scene (id 4) has no object: its list is empty")
         want = len(LANDMARK_NAMES[CLASS_NAMES[int(self.class_id) - 1]])
         shape = np.shape(self.landmarks)
         if shape not in ((want, 2), (0, 2), (0,)):
