@@ -39,6 +39,11 @@ def _most_active_channel(activation: np.ndarray) -> int:
     return int(np.argmax(a.reshape(-1, a.shape[-1]).mean(axis=0)))
 
 
+def _with_id(name: str) -> str:
+    """A class name as students see it on the slides, with its id ("2 car"); other names as they are."""
+    return f"{CLASS_NAMES.index(name) + 1} {name}" if name in CLASS_NAMES else name
+
+
 def _png(rgb: np.ndarray, scale: int) -> bytes:
     from PIL import Image
 
@@ -196,7 +201,8 @@ class CamExplorer(_View):
         of_start = [k for k in keys if k[0] == start]
         opening = next((k for k in of_start if _words(k[1]) and _words(k[1]) <= _words(start)), of_start[0])
         self.image_box = w.Dropdown(options=scenes, value=start, description="scene")
-        self.class_box = w.Dropdown(options=list(dict.fromkeys(k[1] for k in keys)), value=opening[1],
+        self.class_box = w.Dropdown(options=[(_with_id(c), c) for c in dict.fromkeys(k[1] for k in keys)],
+                                    value=opening[1],
                                     description="class")
         self.layer_box = w.Dropdown(options=list(dict.fromkeys(k[2] for k in keys)), value=opening[2],
                                     description="layer")
@@ -229,7 +235,9 @@ class LabelBuilder(_View):
         self.size = validate.integer(size, "size", low=32, high=2048)
         self.sliders = {n: w.FloatSlider(v, min=0.0, max=1.0, step=0.01, description=n)
                         for n, v in (("bx", 0.5), ("by", 0.6), ("bh", 0.3), ("bw", 0.4))}
-        self.kind = w.Dropdown(options=list(CLASS_NAMES), value="car", description="class")
+        # shown with the slides' class ids ("2 car"); the value stays the name
+        self.kind = w.Dropdown(options=[(f"{i} {n}", n) for i, n in enumerate(CLASS_NAMES, start=1)], value="car",
+                               description="class")
         self.text = w.HTML()
         self.picture = w.Image(format="png", width=size, height=size)
         for c in (self.kind, *self.sliders.values()):

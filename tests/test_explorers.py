@@ -105,3 +105,15 @@ def test_cam_explorer_opens_on_an_object_with_its_own_class():
     assert unnamed.class_box.value == "car", "no class in the name: the first class"
     with pytest.raises(ValueError, match="^start: expected one of"):
         CamExplorer(imgs, maps, start="scene 9: car")
+
+
+def test_class_menus_show_the_slides_class_ids():
+    from helpers.explorers import CamExplorer, LabelBuilder
+
+    lb = LabelBuilder(np.zeros((64, 64, 3), np.uint8))
+    assert [label for label, _ in lb.kind.options] == ["1 motorcycle", "2 car", "3 pedestrian", "4 background"]
+    rng = np.random.default_rng(0)
+    maps = {("scene 1: car", c, "b"): rng.random((4, 4)).astype(np.float32) for c in ("car", "pedestrian", "cat")}
+    ex = CamExplorer({"scene 1: car": np.zeros((8, 8, 3), np.uint8)}, maps, size=32)
+    assert [label for label, _ in ex.class_box.options] == ["2 car", "3 pedestrian", "cat"]
+    assert ex.class_box.value == "car"
