@@ -127,7 +127,9 @@ def pck(pred: np.ndarray, true: np.ndarray, boxes: np.ndarray, alpha: float = 0.
 # ------------------------------------------------------------------------------------------
 
 def build_pose_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedestrian"])):
-    """The course convnet's convolution blocks, then a head that outputs ``[l1x, l1y, l2x, l2y, ...]`` in [0, 1]."""
+    """The course convnet's convolution blocks up to ``block4_conv1`` (an 8x8 map), then a
+    head that outputs ``[l1x, l1y, l2x, l2y, ...]`` in [0, 1]: a 1x1 convolution to 64 channels, flatten, a
+    dense layer of 256, a dense sigmoid layer of ``2 * n_landmarks``."""
     import keras
     from keras import layers
 
@@ -167,7 +169,11 @@ def pedestrian_data(n: int, seed: int, flip: bool = False):
 # ------------------------------------------------------------------------------------------
 
 def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedestrian"])):
-    """One heatmap per joint on a 16x16 grid (from ``block3_conv1``), turned into coordinates by a soft-argmax.
+    """One heatmap per joint on the 16x16 grid of ``block3_conv1``, after two 3x3
+    convolutions of 64 channels, turned into coordinates by a soft-argmax.
+
+    Trained on the coordinates (a loss on the expected positions, not on target heatmaps): integral
+    regression (Sun et al. 2018), not the Gaussian target maps of SimpleBaseline or HRNet.
 
     The soft-argmax is built from standard layers only (so the model loads in safe mode): a softmax over
     the positions of each map, then a fixed, non-trainable dense layer whose weights are the positions'
