@@ -1,5 +1,6 @@
 """The course's measured figures, collected in ``build/metrics.json`` (one JSON object: each key's value is a
-number, a list of numbers, or a table of numbers by name, e.g. per notebook).
+number, a list of numbers, a list of such lists (e.g. one interval [low, high] per layer), or a table of
+numbers by name, e.g. per notebook).
 
 Each notebook's last cell (tagged ``maintainer``) calls :func:`record` with the keys its issue names
 (``course_model.test_accuracy``, ``timing.<notebook>.seconds``, ...); ``make run`` starts from an empty file
@@ -34,6 +35,10 @@ def _check(key: str, value: Any, table: bool = True) -> Any:
         return {k: _check(f"{key}[{k!r}]", v, table=False) for k, v in value.items()}
     if hasattr(value, "tolist"):  # numpy scalars and arrays
         value = value.tolist()
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):   # e.g. intervals [low, high]
+        if any(isinstance(x, list) for v in value for x in v):
+            raise TypeError(f"metric {key!r}: lists of lists of numbers at most (e.g. one [low, high] per layer)")
+        return [_check(f"{key}[{i}]", v, table=False) for i, v in enumerate(value)]
     items = value if isinstance(value, list) else [value]
     for v in items:
         if isinstance(v, bool) or not isinstance(v, (int, float)):

@@ -31,3 +31,14 @@ def test_record_refuses_what_is_not_a_finite_number(tmp_path, value, error):
     with pytest.raises(error):
         record("x", value, path=tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
+
+
+def test_record_takes_one_interval_per_layer(tmp_path):
+    from course_tools import metrics
+
+    path = tmp_path / "m.json"
+    metrics.record("filters.complexity_ci_by_layer", [[0.4, 0.8], [0.79, 0.9]], path=path)
+    assert metrics.load(path)["filters.complexity_ci_by_layer"] == [[0.4, 0.8], [0.79, 0.9]]
+    for bad in ([[0.4, float("nan")]], [[[0.1]]], [[0.4, "x"]]):
+        with pytest.raises((TypeError, ValueError)):
+            metrics.record("k", bad, path=path)
