@@ -4,9 +4,12 @@ Notebook 01 builds the activation model in plain sight; these are the reusable, 
 
 * :func:`activation_model` / :func:`compute_activations` -- the outputs of chosen layers for any
   Keras 3 model kind (functional, never-called Sequential, nested, ``keras.applications``);
-* :func:`blank_fraction` -- the share of channels that stay at zero (sparsity);
+* :func:`blank_fraction` -- the share of channels that stay at zero (sparsity), optionally among chosen channels;
+* :func:`dead_channels` / :func:`active_channels` -- channels that never fire on a set of images, and how many
+  channels fire on each image;
 * :func:`edge_and_colour_maps` / :func:`channel_tuning` -- what a first-layer channel responds to;
 * :func:`probe_accuracy` -- how much class information a linear read-out finds in a layer;
+  :func:`pca_features` -- the same number of features for every layer; :func:`accuracy_interval` -- its uncertainty;
 * :func:`edge_similarity` -- how much of the input's edges a layer still shows.
 """
 
@@ -23,8 +26,9 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = [
-    "activation_model", "compute_activations", "blank_fraction", "EDGE_NAMES", "COLOUR_NAMES",
-    "edge_and_colour_maps", "channel_tuning", "pooled_features", "probe_accuracy", "edge_similarity",
+    "activation_model", "compute_activations", "blank_fraction", "dead_channels", "active_channels", "EDGE_NAMES", "COLOUR_NAMES",
+    "edge_and_colour_maps", "channel_tuning", "pooled_features", "pca_features", "probe_accuracy", "accuracy_interval",
+    "edge_similarity",
 ]
 
 
@@ -69,14 +73,47 @@ def compute_activations(model: "keras.Model", images: np.ndarray, layers=None, *
     return {n: np.concatenate(p) for n, p in zip(names, parts)}
 
 
-def blank_fraction(activation: np.ndarray, tol: float = 0.0) -> float:
+def blank_fraction(activation: np.ndarray, tol: float = 0.0, channels: np.ndarray | None = None) -> float:
     """Share of (image, channel) maps that are blank: every value <= ``tol``.
 
-    A blank map means the channel's pattern was not found anywhere in the image.
+    A blank map means the channel gave nothing anywhere in the image: its pattern is not there, or the channel
+    never fires at all (see :func:`dead_channels`). ``channels``, a boolean mask of the channels, counts only
+    those (e.g. ``~dead_channels(a)``: the sparsity of the channels that are alive).
     """
     a = _activation(activation)
     tol = validate.number(tol, "tol", low=0)
-    return float((a.max(axis=(1, 2)) <= tol).mean())
+    blank = a.max(axis=(1, 2)) <= tol                  # (N, C)
+    if channels is not None:
+        keep = _channel_mask(channels, a.shape[-1])
+        if not keep.any():
+            validate.fail("channels", "a mask that keeps at least one channel", "a mask of all False")
+        blank = blank[:, keep]
+    return float(blank.mean())
+
+
+def dead_channels(activation: np.ndarray, tol: float = 0.0) -> np.ndarray:
+    """``(C,)`` booleans: True for a channel whose map is blank (every value <= ``tol``) on every image given.
+
+    "Dead" is relative to the images: a channel dead on street scenes may still fire on a photo.
+    """
+    a = _activation(activation)
+    tol = validate.number(tol, "tol", low=0)
+    return (a.max(axis=(1, 2)) <= tol).all(axis=0)
+
+
+def active_channels(activation: np.ndarray, tol: float = 0.0) -> np.ndarray:
+    """``(N,)`` integers: for each image, how many channels fire somewhere (some value > ``tol``)."""
+    a = _activation(activation)
+    tol = validate.number(tol, "tol", low=0)
+    return (a.max(axis=(1, 2)) > tol).sum(axis=1)
+
+
+def _channel_mask(value, n: int) -> np.ndarray:
+    m = np.asarray(value)
+    if m.dtype != bool or m.shape != (n,):
+        validate.fail("channels", f"a boolean mask with one entry per channel, shape ({n},)",
+                      f"{m.dtype} shaped {m.shape}", "pass e.g. ~activations.dead_channels(activation)")
+    return m
 
 
 def _activation(value, name: str = "activation") -> np.ndarray:
@@ -170,6 +207,33 @@ def pooled_features(activation: np.ndarray, grid: int = 2) -> np.ndarray:
     if h % grid or w % grid:
         validate.fail("grid", f"a grid size that divides the map size {h}x{w}", str(grid))
     return a.reshape(n, grid, h // grid, grid, w // grid, c).mean(axis=(2, 4)).reshape(n, -1)
+
+
+def pca_features(train_features: np.ndarray, test_features: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both sets projected on the ``n`` first principal axes of the (standardised) training set.
+
+    Gives every layer the same number of features, so that probes compare layers, not feature counts.
+    Standardised with the training set's mean and spread; axes from the training set only.
+    """
+    xtr = validate.array(train_features, "train_features", ndim=2).astype(np.float64)
+    xte = validate.array(test_features, "test_features", ndim=2).astype(np.float64)
+    if xte.shape[1] != xtr.shape[1]:
+        validate.fail("test_features", f"{xtr.shape[1]} columns, as train_features", f"{xte.shape[1]}")
+    n = validate.integer(n, "n", low=1, high=min(xtr.shape))
+    mu, sd = xtr.mean(axis=0), xtr.std(axis=0) + 1e-6
+    xtr, xte = (xtr - mu) / sd, (xte - mu) / sd
+    values, vectors = np.linalg.eigh(xtr.T @ xtr)
+    axes = vectors[:, np.argsort(values)[::-1][:n]]
+    return xtr @ axes, xte @ axes
+
+
+def accuracy_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Approximate 95 % interval of an accuracy measured on ``n`` independent examples (normal approximation,
+    ``accuracy ± z·sqrt(accuracy·(1 - accuracy)/n)``), clipped to [0, 1]."""
+    p = validate.number(accuracy, "accuracy", low=0, high=1)
+    n = validate.integer(n, "n", low=1, high=10**9)
+    half = z * np.sqrt(p * (1 - p) / n)
+    return float(max(0.0, p - half)), float(min(1.0, p + half))
 
 
 def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,

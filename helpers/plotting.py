@@ -408,17 +408,25 @@ def channel_mosaic(maps: np.ndarray, cols: int = 16, gap: int = 1) -> np.ndarray
     return out
 
 
-def plot_channel_grid(maps: np.ndarray, title: str, cols: int = 16, tile_inches: float | None = None):
+def plot_channel_grid(maps: np.ndarray, title: str, cols: int = 16, tile_inches: float | None = None,
+                      dead: np.ndarray | None = None):
     """Every channel of one layer's activation for one image, as a labelled grid; returns the figure.
 
-    Blank channels (the filter's pattern was not found in the image) are grey. Each map is drawn at a whole
-    multiple of its own pixel size (never below it), as big as ``MAX_WIDTH_PX`` allows; ``tile_inches`` asks for
-    a smaller tile (still never below the map's own size). Used in notebook 01.
+    Blank channels (all zero in this image) are grey. ``dead``, optional ``(C,)`` booleans (e.g.
+    ``activations.dead_channels`` over many images), marks channels that never fire at all with a red cross, so that
+    a grey tile can be read: crossed = the channel is dead, plain grey = its pattern is not in this image. Each map
+    is drawn at a whole multiple of its own pixel size (never below it), as big as ``MAX_WIDTH_PX`` allows;
+    ``tile_inches`` asks for a smaller tile (still never below the map's own size). Used in notebook 01.
     """
     import matplotlib.pyplot as plt
 
     a = validate.array(maps, "maps", dtype=np.float32, ndim=3)
     h, w, c = a.shape
+    if dead is not None:
+        dead = np.asarray(dead)
+        if dead.dtype != bool or dead.shape != (c,):
+            validate.fail("dead", f"a boolean mask with one entry per channel, shape ({c},)",
+                          f"{dead.dtype} shaped {dead.shape}", "pass activations.dead_channels(...) of this layer")
     cols = max(1, min(validate.integer(cols, "cols", low=1, high=1024), c))
     rows = -(-c // cols)
     mosaic = channel_mosaic(a, cols)
@@ -433,11 +441,19 @@ def plot_channel_grid(maps: np.ndarray, title: str, cols: int = 16, tile_inches:
     ax = axes[0, 0]
     cmap = plt.get_cmap("viridis").with_extremes(bad="#d0d0d0")
     ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest", aspect="auto")
+    label = f"{title}  ·  {c} channels of {h}×{w}  ·  {blank} blank (grey)"
+    if dead is not None:
+        for k in np.flatnonzero(dead):
+            r, q = divmod(int(k), cols)
+            x0, y0 = q * (w + 1) - 0.5, r * (h + 1) - 0.5
+            ax.plot([x0, x0 + w, np.nan, x0, x0 + w], [y0, y0 + h, np.nan, y0 + h, y0], color="#d62728", lw=1.5,
+                    scalex=False, scaley=False)
+        label += f", {int(dead.sum())} dead (red ×)"
     step = 1 if w * scale >= 24 else 2            # column numbers never touch
     ax.set_xticks([q * (w + 1) + w / 2 - 0.5 for q in range(0, cols, step)], [str(q) for q in range(0, cols, step)])
     ax.set_yticks([r * (h + 1) + h / 2 - 0.5 for r in range(rows)], [str(r * cols) for r in range(rows)])
     ax.tick_params(length=0, labeltop=False)
-    ax.set_title(f"{title}  ·  {c} channels of {h}×{w}  ·  {blank} blank (grey)", loc="left")
+    ax.set_title(label, loc="left")
     return fig
 
 
