@@ -299,3 +299,22 @@ def test_environment_file_works_for_binder():
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip and any(p.startswith("jupyterlab-rise") for p in pip)
     assert not (ROOT / "binder").exists(), "a binder/ folder would hide the top-level environment.yml"
+
+
+def test_stored_prints_are_merged_as_jupyterlab_shows_them():
+    import nbformat
+
+    from course_tools.run_notebooks import merge_streams
+
+    out = nbformat.v4.new_output
+    parts = [out("stream", name="stdout", text="epoch "), out("stream", name="stdout", text="1/2 · "),
+             out("stream", name="stderr", text="warn\n"), out("stream", name="stdout", text="2/2\n"),
+             out("display_data", data={"text/plain": "x"}), out("stream", name="stdout", text="done\n")]
+    merged = merge_streams(parts)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in merged] == [
+        ("stream", "stdout", "epoch 1/2 · "), ("stream", "stderr", "warn\n"), ("stream", "stdout", "2/2\n"),
+        ("display_data", None, None), ("stream", "stdout", "done\n")]
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            outs = cell.get("outputs", [])
+            assert merge_streams([dict(o) for o in outs]) == [dict(o) for o in outs], f"{path.name} cell {i}"
