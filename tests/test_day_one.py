@@ -25,9 +25,9 @@ clone's ``.git/info/exclude``) until they are committed.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -90,21 +90,64 @@ def _save(page) -> None:
     page.wait_for_function(f"() => !({_DIRTY})()", timeout=30_000)
 
 
-def _open(page, path: str) -> None:
-    """Open ``path`` and wait for its kernel. On a loaded machine (CI runs nbval beside this test) a kernel can be
-    slow to start, or JupyterLab can ask which kernel to use: accept its default and wait once more."""
+_STATE = """(path) => { const app = window.jupyterapp; if (!app) return 'JupyterLab not loaded';
+  const w = app.shell.currentWidget; const d = [...document.querySelectorAll('.jp-Dialog')].map(e => e.innerText);
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return JSON.stringify({current: w && w.context && w.context.path, ready: !!(w && w.context && w.context.isReady),
+    kernel: k ? {status: k.status, connection: k.connectionStatus} : null, dialogs: d}); }"""
+
+
+def _diagnosis(page, url: str, path: str, log: Path) -> str:
+    """What the page and the server say, for a failure message (CI keeps no screenshots)."""
+    import urllib.request
+
+    try:
+        state = page.evaluate(_STATE, path)
+    except Exception as exc:  # noqa: BLE001 -- a diagnosis never hides the failure it explains
+        state = f"page not readable: {exc}"
+    try:
+        with urllib.request.urlopen(f"{url}/api/sessions?token={TOKEN}", timeout=10) as r:
+            sessions = [(s["path"], s["kernel"]["execution_state"]) for s in json.load(r)]
+    except Exception as exc:  # noqa: BLE001
+        sessions = f"not readable: {exc}"
+    tail = log.read_text(errors="replace")[-1500:] if log.is_file() else "(no log)"
+    return f"{path}: page {state}; server sessions {sessions}; JupyterLab log ends:\n{tail}"
+
+
+def _kernels(url: str) -> int:
+    """How many kernels the server runs now."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/api/kernels?token={TOKEN}", timeout=30) as r:
+        return len(json.load(r))
+
+
+def _open(page, url: str, path: str, log: Path, notes: list) -> None:
+    """Open ``path`` in a freshly loaded JupyterLab (as notebook 00 is opened) and wait until its kernel is idle.
+
+    On a loaded machine (CI runs nbval beside this test) a kernel can be slow to start, JupyterLab can ask which
+    kernel to use, or the page can lose its kernel connection: accept a dialog's default, reload the page once
+    and wait again. What was seen goes to ``notes``; a second failure fails with the page's and server's state."""
     from playwright.sync_api import TimeoutError as PageTimeout
 
-    page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', {path: p}); }", path)
+    page.goto(f"{url}/lab/tree/{path}?token={TOKEN}&reset")           # reset: only this notebook opens
     try:
-        page.wait_for_function(_CURRENT, arg=path, timeout=90_000)
+        page.wait_for_function(_CURRENT, arg=path, timeout=120_000, polling=500)
+        return
     except PageTimeout:
+        notes.append(_diagnosis(page, url, path, log))
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"day_one_slow_{path.removesuffix('.ipynb')}.png"))
-        accept = page.locator(".jp-Dialog .jp-mod-accept")
-        if accept.count():
-            accept.first.click()
-        page.wait_for_function(_CURRENT, arg=path, timeout=120_000)
+    accept = page.locator(".jp-Dialog .jp-mod-accept")
+    if accept.count():
+        accept.first.click()
+    else:
+        page.reload()
+    try:
+        page.wait_for_function(_CURRENT, arg=path, timeout=150_000, polling=500)
+    except PageTimeout:
+        raise AssertionError("a notebook's kernel never became ready, even after a reload:\n"
+                             + _diagnosis(page, url, path, log) + "\nearlier: " + "\n".join(notes)) from None
 
 
 def _the_first_solution_opened(page) -> tuple[str, str]:
@@ -147,10 +190,11 @@ def first_day(browser, tmp_path_factory):  # noqa: F811
     (docmanager / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": True,
                                                                         "autosaveInterval": AUTOSAVE}))
     SHOTS.mkdir(parents=True, exist_ok=True)
-    seen: dict = {"previews": {}, "errors": [], "autosaved": False}
+    seen: dict = {"previews": {}, "errors": [], "autosaved": False, "notes": [], "kernels": []}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PYTHONPATH", str(course))         # the kernels run the clone's helpers, as committed
-        with jupyter_lab(folder, tmp_path_factory.mktemp("day-one-log")) as url:
+        logs = tmp_path_factory.mktemp("day-one-log")
+        with jupyter_lab(folder, logs) as url:
             mp.undo()
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{url}/lab/tree/{FIRST}?token={TOKEN}")
@@ -173,12 +217,13 @@ def first_day(browser, tmp_path_factory):  # noqa: F811
             page.evaluate(_SHUT_DOWN)
 
             for name in names[1:]:   # open, run the first code cell, save
-                _open(page, name)
+                _open(page, url, name, logs / "lab.log", seen["notes"])
                 seen["previews"][name] = page.evaluate(_SOLUTION_PREVIEWS)
                 page.evaluate("""async () => { const w = window.jupyterapp.shell.currentWidget;
                   w.content.activeCellIndex = w.content.widgets.findIndex(c => c.model.type === 'code');
                   await window.jupyterapp.commands.execute('notebook:run-cell'); }""")
-                page.wait_for_function(_ALL_RUN, timeout=60_000)
+                page.wait_for_function(_ALL_RUN, timeout=180_000, polling=500)
+                seen["kernels"].append(_kernels(url))
                 _save(page)
                 page.evaluate(_SHUT_DOWN)
             page.wait_for_timeout((AUTOSAVE + 1) * 1000)               # any autosave still pending lands
@@ -208,11 +253,14 @@ def first_day(browser, tmp_path_factory):  # noqa: F811
 
 def test_a_first_day_leaves_git_status_clean_and_git_pull_working(first_day):
     seen = first_day
+    if seen["notes"]:   # passed, but only after a reload: say what was seen (the warnings summary shows it)
+        warnings.warn("day one needed a second wait: " + "\n".join(seen["notes"]), stacklevel=1)
     clean = (seen["status"] == "" and seen["pull"][0] == 0 and seen["pulled"] and seen["copy_is_new"])
     metrics.record({"teaching.day_one_git_clean": int(clean), "teaching.day_one_seconds": seen["seconds"]})
 
     assert seen["status"] == "", f"the student's session changed tracked files:\n{seen['status']}"
     assert seen["pull"][0] == 0 and seen["pulled"], f"git pull failed after the session: {seen['pull'][1]}"
+    assert max(seen["kernels"]) == 1, f"kernels running while one notebook was open: {seen['kernels']}"
     assert seen["errors"] == [], f"notebook 00 shows errors after Run All Cells: {seen['errors']}"
     assert seen["autosaved"], "JupyterLab's autosave did not save the run notebook (the test could not see it)"
     assert len(seen["rewritten"]) == N_NOTEBOOKS, \
