@@ -70,6 +70,7 @@ FULL = {
     "localizer": Size(train=30000, val=2000, test=2000, epochs=12),
     "pose_regressor": Size(train=15000, val=1000, test=1000, epochs=15),
     "pose_heatmaps": Size(train=15000, val=1000, test=1000, epochs=10),
+    "pose_block3_regressor": Size(train=15000, val=1000, test=1000, epochs=10),   # as pose_heatmaps: controlled
 }
 #: ``--quick``: about 18 minutes; every figure a little lower than the shipped files' (see the README).
 QUICK = {
@@ -77,6 +78,7 @@ QUICK = {
     "localizer": Size(train=24000, val=2000, test=2000, epochs=10),
     "pose_regressor": Size(train=15000, val=1000, test=1000, epochs=10),
     "pose_heatmaps": Size(train=15000, val=1000, test=1000, epochs=8),
+    "pose_block3_regressor": Size(train=15000, val=1000, test=1000, epochs=8),
 }
 #: ``--smoke``: the same recipes at a tiny size (seconds each): checks that every model still trains and saves.
 SMOKE = {name: Size(train=96, val=32, test=32, epochs=1) for name in FULL}
@@ -213,6 +215,7 @@ RECIPES: dict[str, Callable[[Size, Path], dict]] = {
     "localizer": _localizer,
     "pose_regressor": _pose("pose_regressor"),
     "pose_heatmaps": _pose("pose_heatmaps"),
+    "pose_block3_regressor": _pose("pose_block3_regressor"),
 }
 
 

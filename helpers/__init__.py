@@ -11,6 +11,7 @@ package itself does no work and does not import TensorFlow.
 - :mod:`helpers.cam` -- Grad-CAM, LayerCAM and whether a heatmap finds the object (03)
 - :mod:`helpers.localization` -- the slides' label vector ``[p_d, bx, by, bh, bw, c1, c2, c3]`` and losses (04)
 - :mod:`helpers.landmarks` -- landmarks, flips, pose models and PCK (05)
+- :mod:`helpers.uncertainty` -- bootstrap, Student-t and Wilson intervals: how sure each figure is
 - :mod:`helpers.shipped` -- the registry of shipped models: name -> file, builder, safe-mode loader
 - :mod:`helpers.layers`, :mod:`helpers.gradients` -- layer outputs of any Keras model; gradients, in one place
 - :mod:`helpers.images`, :mod:`helpers.plotting`, :mod:`helpers.explorers` -- photos, figures, widgets

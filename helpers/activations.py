@@ -9,7 +9,7 @@ Notebook 01 builds the activation model in plain sight; these are the reusable, 
   channels fire on each image;
 * :func:`edge_and_colour_maps` / :func:`channel_tuning` -- what a first-layer channel responds to;
 * :func:`probe_accuracy` -- how much class information a linear read-out finds in a layer;
-  :func:`pca_features` -- the same number of features for every layer; :func:`accuracy_interval` -- its uncertainty;
+  :func:`pca_features` -- the same number of features for every layer; :func:`helpers.uncertainty.proportion_interval` -- its uncertainty;
 * :func:`edge_similarity` -- how much of the input's edges a layer still shows.
 """
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "activation_model", "compute_activations", "blank_fraction", "dead_channels", "active_channels", "EDGE_NAMES", "COLOUR_NAMES",
-    "edge_and_colour_maps", "channel_tuning", "pooled_features", "pca_features", "probe_accuracy", "accuracy_interval",
+    "edge_and_colour_maps", "channel_tuning", "pooled_features", "pca_features", "probe_accuracy",
     "edge_similarity",
 ]
 
@@ -227,15 +227,6 @@ def pca_features(train_features: np.ndarray, test_features: np.ndarray, n: int) 
     return xtr @ axes, xte @ axes
 
 
-def accuracy_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Approximate 95 % interval of an accuracy measured on ``n`` independent examples (normal approximation,
-    ``accuracy ± z·sqrt(accuracy·(1 - accuracy)/n)``), clipped to [0, 1]."""
-    p = validate.number(accuracy, "accuracy", low=0, high=1)
-    n = validate.integer(n, "n", low=1, high=10**9)
-    half = z * np.sqrt(p * (1 - p) / n)
-    return float(max(0.0, p - half)), float(min(1.0, p + half))
-
-
 def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
                    test_labels: np.ndarray, l2: float = 1.0) -> float:
     """Accuracy of a linear read-out (ridge regression on one-hot classes) trained on one set, tested on another.
@@ -261,21 +252,35 @@ def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_fe
     return float(((xte @ w).argmax(axis=1) == yte).mean())
 
 
-def edge_similarity(activation: np.ndarray, images: np.ndarray) -> float:
+def edge_similarity(activation: np.ndarray, images: np.ndarray, channels: int | None = None, draws: int = 10,
+                    seed: int = 0, per_image: bool = False) -> float | np.ndarray:
     """How much a layer still looks like the input's edges.
 
     For each image: the best absolute correlation, over channels, between a channel (upsampled to
     the image size) and the image's edge strength; averaged over images. 1 = some channel is an
     edge map of this image, 0 = no channel resembles it.
+
+    A best match over more channels has more chances to be high. ``channels=k`` compares layers on equal terms:
+    the best over ``k`` channels drawn at random (without replacement), averaged over ``draws`` seeded draws.
+    ``per_image=True`` returns the ``(N,)`` values instead of their mean (for a bootstrap over images).
+    Used in 01 (claim 3: "less about the visual contents").
     """
     a, x = _activation(activation), _unit_images(images)
     _same_count(a, x)
+    n_ch = a.shape[-1]
+    if channels is not None:
+        channels = validate.integer(channels, "channels", low=1, high=n_ch)
+    draws = validate.integer(draws, "draws", low=1, high=1000)
+    rng = np.random.default_rng(validate.integer(seed, "seed", low=0))
+    if not isinstance(per_image, bool):
+        validate.fail("per_image", "True or False", validate.describe(per_image), kind=validate.InputTypeError)
     maps = edge_and_colour_maps(x)
     strength = maps[..., :8].sum(axis=-1)             # (N, H, W)
     f = strength.shape[1] // a.shape[1]
-    up = np.repeat(np.repeat(a, f, axis=1), f, axis=2) if f > 1 else a
-    best = []
+    subsets = [rng.permutation(n_ch)[:channels] for _ in range(draws)] if channels else [np.arange(n_ch)]
+    best = np.empty(len(a))
     for i in range(len(a)):
-        c = _corr_columns(up[i].reshape(-1, a.shape[-1]), strength[i].reshape(-1, 1))
-        best.append(np.abs(c).max())
-    return float(np.mean(best))
+        up = np.repeat(np.repeat(a[i], f, axis=0), f, axis=1) if f > 1 else a[i]
+        c = np.abs(_corr_columns(up.reshape(-1, n_ch), strength[i].reshape(-1, 1)))[:, 0]   # (C,)
+        best[i] = np.mean([c[s].max() for s in subsets])
+    return best if per_image else float(best.mean())

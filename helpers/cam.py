@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = ["CamResult", "default_layer", "class_activation_maps", "upsample", "overlay", "pointing_game",
-           "box_from_heatmap", "rank_correlation", "bootstrap_ci", "center_heatmaps", "random_heatmaps", "CHUNK"]
+           "box_from_heatmap", "rank_correlation", "center_heatmaps", "random_heatmaps", "CHUNK"]
 
 #: Images per compiled gradient step: large batches are processed in chunks of this size.
 CHUNK = 128
@@ -567,25 +567,6 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     den = np.sqrt((ra ** 2).sum(axis=1) * (rb ** 2).sum(axis=1))
     const = (a.min(axis=1) == a.max(axis=1)) | (b.min(axis=1) == b.max(axis=1))
     return np.where(const | (den == 0), 0.0, (ra * rb).sum(axis=1) / np.where(den == 0, 1, den))
-
-
-def bootstrap_ci(values: np.ndarray, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval ``(low, high)`` for the mean of ``values`` (one number per scene).
-
-    Draws ``n_boot`` resamples of the scenes with replacement (seeded), takes each resample's mean, and returns the
-    ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of those means. For a paired comparison of two methods on
-    the same scenes, pass the per-scene differences (``a - b``): an interval that excludes 0 is a difference the
-    scenes support. Booleans (e.g. pointing-game hits) count as 0 and 1.
-    """
-    v = validate.array(values, "values", ndim=1)
-    n_boot = validate.integer(n_boot, "n_boot", low=100, high=100_000)
-    level = validate.number(level, "level", low=0.5, high=0.999)
-    seed = validate.integer(seed, "seed", low=0)
-    _at_most(n_boot * len(v), f"n_boot x len(values) = {n_boot} x {len(v)}", "n_boot", "use fewer resamples")
-    rng = np.random.default_rng(seed)
-    means = v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(axis=1)
-    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return float(low), float(high)
 
 
 def _baseline_size(n: Any, size: Any) -> tuple[int, int]:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = ["FilterPatterns", "filter_patterns", "Transform", "Jitter", "BlurEvery", "start_images", "deprocess",
-           "explained_by_edges_and_colours", "conv_layer", "bootstrap_median_ci", "bootstrap_median_difference_ci"]
+           "explained_by_edges_and_colours", "conv_layer"]
 
 
 @dataclass
@@ -309,8 +309,12 @@ def explained_by_edges_and_colours(activation: np.ndarray, images: np.ndarray, l
     """For each channel: the share of its response (R²) that a linear mix of simple edge and colour maps explains.
 
     The maps are those of :func:`helpers.activations.edge_and_colour_maps`, average-pooled to the
-    layer's resolution. A filter that *is* an edge or colour detector scores near 1; a filter that
-    responds to something more complex scores low. Channels that never respond are NaN-free: 0.
+    layer's resolution, and their 3x3 neighbourhood means; each feature is standardised before a ridge fit with
+    penalty ``l2`` per data point, so that fainter (pooled, deeper) maps are not shrunk more. A filter that *is*
+    an edge or colour detector scores near 1; a filter that responds to something more complex scores low.
+    Channels that never respond are NaN-free: 0. A ReLU's output is not linear in anything: pass the layer's
+    values before its activation (:func:`helpers.layers.without_activation`) to measure the filter, not the
+    rectification. Used in 02 (complexity by depth).
 
     Parameters
     ----------
@@ -336,51 +340,12 @@ def explained_by_edges_and_colours(activation: np.ndarray, images: np.ndarray, l
     hood = sum(p[:, 1 + dy:p.shape[1] - 1 + dy, 1 + dx:p.shape[2] - 1 + dx]
                for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9
     X = np.concatenate([maps, hood], axis=-1).reshape(-1, 2 * k)
-    X = np.hstack([X - X.mean(axis=0), np.ones((len(X), 1))])
+    sd = X.std(axis=0)
+    X = (X - X.mean(axis=0)) / np.where(sd > 1e-12, sd, 1.0)   # standardised: one penalty means the same at
+    X = np.hstack([X, np.ones((len(X), 1))])                   # every depth (pooled maps are fainter)
     Y = a.reshape(-1, a.shape[-1])
     W = np.linalg.solve(X.T @ X + l2 * len(X) * np.eye(X.shape[1]), X.T @ Y)
     resid = Y - X @ W
     var = Y.var(axis=0)
     r2 = 1.0 - resid.var(axis=0) / np.maximum(var, 1e-12)
     return np.where(var > 1e-12, np.clip(r2, 0.0, 1.0), 0.0)
-
-
-def _bootstrap_medians(values, n_boot: int, rng: np.random.Generator, name: str) -> np.ndarray:
-    v = validate.array(values, name, ndim=1)
-    if v.size == 0:
-        validate.fail(name, "at least one value", "an empty array")
-    idx = rng.integers(0, v.size, size=(n_boot, v.size))     # n_boot resamples, with replacement
-    return np.median(v[idx], axis=1)
-
-
-def _interval(stats: np.ndarray, level: float) -> tuple[float, float]:
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(stats, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def bootstrap_median_ci(values, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval ``(low, high)`` for the median of ``values``.
-
-    Draws ``n_boot`` resamples of ``values`` with replacement (each as long as ``values``), takes each one's
-    median, and returns the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of those medians. Used for
-    per-filter measures: the interval says how much the median would move with other filters like these.
-    """
-    n_boot = validate.integer(n_boot, "n_boot", low=10, high=1_000_000)
-    level = validate.number(level, "level", low=0.5, high=0.999)
-    rng = np.random.default_rng(validate.integer(seed, "seed", low=0))
-    return _interval(_bootstrap_medians(values, n_boot, rng, "values"), level)
-
-
-def bootstrap_median_difference_ci(before, after, n_boot: int = 2000, level: float = 0.95,
-                                   seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval for ``median(after) - median(before)``, the two groups resampled independently.
-
-    A difference is *significant* at this level when the interval excludes 0.
-    """
-    n_boot = validate.integer(n_boot, "n_boot", low=10, high=1_000_000)
-    level = validate.number(level, "level", low=0.5, high=0.999)
-    rng = np.random.default_rng(validate.integer(seed, "seed", low=0))
-    first = _bootstrap_medians(before, n_boot, rng, "before")
-    second = _bootstrap_medians(after, n_boot, rng, "after")
-    return _interval(second - first, level)

@@ -16,7 +16,7 @@ from .scenes import LANDMARK_NAMES, generate_scenes
 
 __all__ = ["landmark_index", "flip_pairs", "flip_horizontal", "encode_landmarks", "decode_landmarks",
            "per_joint_error_px", "pck", "build_pose_regressor", "load_pose_regressor", "pedestrian_data",
-           "build_heatmap_pose", "load_heatmap_pose"]
+           "build_heatmap_pose", "load_heatmap_pose", "build_block3_regressor", "load_block3_regressor"]
 
 
 def _class_with_landmarks(class_name: str) -> tuple[str, ...]:
@@ -168,6 +168,19 @@ def pedestrian_data(n: int, seed: int, flip: bool = False):
 # Going further: heatmap keypoints (one map per joint, read off by a soft-argmax)
 # ------------------------------------------------------------------------------------------
 
+def _keypoint_maps(classifier, n_landmarks: int):
+    """``(inputs, maps)``: ``block3_conv1`` (16x16), two 3x3 convolutions of 64 channels, one 1x1 map per joint.
+    The trunk both block-3 pose models share, layer for layer."""
+    import keras
+    from keras import layers
+
+    base = keras.Model(classifier.input, classifier.get_layer("block3_conv1").output, name="conv_base")
+    inputs = keras.Input(classifier.input.shape[1:], name="image")
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="kp_conv1")(base(inputs))
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="kp_conv2")(x)
+    return inputs, layers.Conv2D(n_landmarks, 1, name="heatmaps")(x)                # (16, 16, K)
+
+
 def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedestrian"])):
     """One heatmap per joint on the 16x16 grid of ``block3_conv1``, after two 3x3
     convolutions of 64 channels, turned into coordinates by a soft-argmax.
@@ -184,11 +197,7 @@ def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedest
 
     validate.model(classifier, "classifier")
     n_landmarks = validate.integer(n_landmarks, "n_landmarks", low=1, high=100)
-    base = keras.Model(classifier.input, classifier.get_layer("block3_conv1").output, name="conv_base")
-    inputs = keras.Input(classifier.input.shape[1:], name="image")
-    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="kp_conv1")(base(inputs))
-    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="kp_conv2")(x)
-    maps = layers.Conv2D(n_landmarks, 1, name="heatmaps")(x)                   # (16, 16, K) logits
+    inputs, maps = _keypoint_maps(classifier, n_landmarks)                      # (16, 16, K) logits
     h, w = int(maps.shape[1]), int(maps.shape[2])
     flat = layers.Reshape((h * w, n_landmarks), name="flat_maps")(maps)
     flat = layers.Permute((2, 1), name="per_joint")(flat)                      # (K, h*w)
@@ -204,3 +213,28 @@ def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedest
 def load_heatmap_pose(path=None):
     """The shipped heatmap keypoint model (Keras safe mode)."""
     return shipped.load("pose_heatmaps", path)
+
+
+def build_block3_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedestrian"])):
+    """The controlled comparison of notebook 05: the heatmap model's trunk, layer for layer (``block3_conv1``,
+    two 3x3 convolutions of 64, one 1x1 map per joint), read out by a learned dense layer instead of the
+    soft-argmax: flatten the 16x16xK maps, a dense sigmoid layer of ``2 * n_landmarks``.
+
+    Same layer, same convolutions, same data and schedule (``make model``) as :func:`build_heatmap_pose`; the one
+    difference is the read-out -- a fixed soft-argmax (no weights) against a learned dense layer
+    (``16 * 16 * K * 2K + 2K`` weights).
+    """
+    import keras
+    from keras import layers
+
+    validate.model(classifier, "classifier")
+    n_landmarks = validate.integer(n_landmarks, "n_landmarks", low=1, high=100)
+    inputs, maps = _keypoint_maps(classifier, n_landmarks)
+    x = layers.Flatten(name="flat_maps")(maps)
+    out = layers.Dense(2 * n_landmarks, activation="sigmoid", name="landmarks")(x)
+    return keras.Model(inputs, out, name="pose_block3_regressor")
+
+
+def load_block3_regressor(path=None):
+    """The shipped block-3 regressor (Keras safe mode): the heatmap model's trunk with a dense read-out."""
+    return shipped.load("pose_block3_regressor", path)

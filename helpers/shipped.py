@@ -68,6 +68,8 @@ MODELS: dict[str, ShippedModel] = {m.name: m for m in (
     ShippedModel("localizer", "localizer", "localization:build_localizer", base="course_convnet"),
     ShippedModel("pose_regressor", "pose regressor", "landmarks:build_pose_regressor", base="course_convnet"),
     ShippedModel("pose_heatmaps", "heatmap pose model", "landmarks:build_heatmap_pose", base="course_convnet"),
+    ShippedModel("pose_block3_regressor", "block-3 pose regressor", "landmarks:build_block3_regressor",
+                 base="course_convnet"),
 )}
 
 

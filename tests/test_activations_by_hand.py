@@ -111,6 +111,23 @@ def test_edge_similarity_by_hand():
         up = np.kron(act[n].transpose(2, 0, 1), np.ones((2, 2)))          # nearest neighbour, (C, 8, 12)
         best.append(max(abs(np.corrcoef(up[c].ravel(), strength.ravel())[0, 1]) for c in range(3)))
     assert A.edge_similarity(act, x) == pytest.approx(np.mean(best), abs=1e-5)
+    assert A.edge_similarity(act, x, per_image=True) == pytest.approx(best, abs=1e-5)
+    assert A.edge_similarity(act, x, channels=3) == pytest.approx(np.mean(best), abs=1e-5), "all 3 of 3: the same"
+
+
+def test_edge_similarity_over_one_random_channel_is_the_mean_over_channels():
+    rng = np.random.default_rng(4)
+    x = rng.random((2, 8, 8, 3)).astype(np.float32)
+    act = rng.random((2, 4, 4, 5)).astype(np.float32)
+    each = []
+    for n in range(2):
+        strength = maps_by_hand(x[n])[..., :8].sum(axis=-1)
+        up = np.kron(act[n].transpose(2, 0, 1), np.ones((2, 2)))
+        each.append(np.mean([abs(np.corrcoef(up[c].ravel(), strength.ravel())[0, 1]) for c in range(5)]))
+    got = A.edge_similarity(act, x, channels=1, draws=1000, per_image=True)
+    assert got == pytest.approx(each, abs=0.02), "one channel at random: on average, the mean |r| over channels"
+    best_of_two = A.edge_similarity(act, x, channels=2, draws=1000, per_image=True)
+    assert np.all(best_of_two > got), "the best of two channels beats one"
 
 
 def ridge_accuracy(xtr, ytr, xte, yte, l2):

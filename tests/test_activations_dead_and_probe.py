@@ -64,16 +64,6 @@ def test_pca_features_equal_an_svd_projection():
         A.pca_features(tr, te, 7)
 
 
-def test_accuracy_interval_closed_form():
-    low, high = A.accuracy_interval(0.9, 600)
-    half = 1.96 * (0.9 * 0.1 / 600) ** 0.5
-    assert (low, high) == pytest.approx((0.9 - half, 0.9 + half))
-    assert A.accuracy_interval(1.0, 50) == (1.0, 1.0)
-    assert A.accuracy_interval(0.99, 10)[1] == 1.0                              # clipped
-    with pytest.raises(ValueError, match="accuracy"):
-        A.accuracy_interval(1.5, 10)
-
-
 def test_channel_grid_crosses_the_dead_channels():
     a = np.random.default_rng(0).random((8, 8, 6)).astype(np.float32)
     a[..., [1, 4]] = 0                                                          # blank in this image

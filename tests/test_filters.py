@@ -224,3 +224,49 @@ def test_deprocess_and_complexity_measure():
     maps = edge_and_colour_maps(x)
     r2 = F.explained_by_edges_and_colours(np.stack([maps[..., 0], np.random.default_rng(1).random((2, 16, 16))], -1), x)
     assert r2[0] > 0.9 and r2[1] < 0.2
+
+
+def _r2_by_lstsq(y, features, l2):
+    """Ridge R² of ``y`` on standardised ``features`` plus an intercept, as an augmented least-squares problem:
+    rows sqrt(l2 * N) * I appended (the intercept unpenalised)."""
+    n, k = features.shape
+    z = (features - features.mean(0)) / features.std(0)
+    aug_x = np.vstack([np.hstack([z, np.ones((n, 1))]),
+                       np.hstack([np.sqrt(l2 * n) * np.eye(k), np.zeros((k, 1))])])
+    aug_y = np.concatenate([y, np.zeros(k)])
+    w, *_ = np.linalg.lstsq(aug_x, aug_y, rcond=None)
+    resid = y - np.hstack([z, np.ones((n, 1))]) @ w
+    return 1 - resid.var() / y.var()
+
+
+def test_complexity_measure_is_a_ridge_on_standardised_features_by_hand():
+    from helpers.activations import edge_and_colour_maps
+
+    rng = np.random.default_rng(5)
+    x = rng.random((3, 8, 8, 3)).astype(np.float32)
+    act = rng.random((3, 4, 4, 2)).astype(np.float32)
+    maps = edge_and_colour_maps(x).astype(np.float64)
+    pooled = maps.reshape(3, 4, 2, 4, 2, -1).mean(axis=(2, 4))
+    padded = np.pad(pooled, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
+    hood = np.mean([padded[:, 1 + dy:5 + dy, 1 + dx:5 + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)], axis=0)
+    feats = np.concatenate([pooled, hood], -1).reshape(48, -1)
+    keep = feats.std(0) > 1e-12
+    for l2 in (1e-3, 0.5):
+        want = [_r2_by_lstsq(act[..., c].reshape(-1).astype(np.float64), feats[:, keep], l2) for c in range(2)]
+        got = F.explained_by_edges_and_colours(act, x, l2=l2)
+        assert got == pytest.approx(np.clip(want, 0, 1), abs=1e-6)
+
+
+def test_complexity_measure_does_not_depend_on_how_faint_the_edges_are():
+    """A filter that is exactly an edge map is explained as well in a low-contrast image (fainter features):
+    without standardising, the same penalty would shrink the fit more there."""
+    from helpers.activations import edge_and_colour_maps
+
+    x = np.random.default_rng(6).random((2, 16, 16, 3)).astype(np.float32)
+    faint = (0.45 + 0.05 * x).astype(np.float32)
+    r2 = []
+    for img in (x, faint):
+        edge = edge_and_colour_maps(img)[..., 0]
+        noise = np.random.default_rng(7).normal(0, edge.std(), edge.shape)
+        r2.append(F.explained_by_edges_and_colours(np.stack([edge + noise], -1), img, l2=0.05)[0])
+    assert r2[0] == pytest.approx(r2[1], abs=1e-6) and 0.3 < r2[0] < 0.7

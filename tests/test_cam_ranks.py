@@ -1,10 +1,9 @@
-"""helpers.cam's rank correlation with ties, and its bootstrap interval, against hand computations.
+"""helpers.cam's rank correlation with ties, against hand computations.
 
 Heatmaps are full of ties (the zeros a ReLU leaves), so ``rank_correlation`` must give tied values their
 average rank, as Spearman's rho does (``scipy.stats.spearmanr``): ranking ties by their position would make
 two maps correlate through where their zeros happen to sit. Checked here against ranks written out by hand,
 against a second implementation written differently (counting), and against scipy when it is installed.
-``bootstrap_ci`` is checked against an exact bootstrap distribution and the normal approximation.
 """
 
 import math
@@ -13,7 +12,6 @@ import numpy as np
 import pytest
 
 from helpers import cam
-from helpers.validate import InputError
 
 
 def pearson(x, y):
@@ -76,49 +74,3 @@ def test_rank_correlation_equals_scipy_spearmanr():
     got = cam.rank_correlation(a, b)
     want = [stats.spearmanr(a[i].ravel(), b[i].ravel())[0] for i in range(len(a))]
     assert np.allclose(got, want, atol=1e-12)
-
-
-# ------------------------------------------------------------------------------------------
-# bootstrap_ci
-# ------------------------------------------------------------------------------------------
-
-def test_bootstrap_of_a_constant_is_that_constant():
-    assert cam.bootstrap_ci(np.full(50, 0.7)) == pytest.approx((0.7, 0.7))
-    assert cam.bootstrap_ci(np.zeros(10)) == (0.0, 0.0)          # identical paired methods: no difference
-
-
-def test_bootstrap_of_two_values_follows_the_exact_distribution():
-    # resampling [0, 1] twice: means 0, 0.5, 1 with probabilities 1/4, 1/2, 1/4
-    lo, hi = cam.bootstrap_ci([0.0, 1.0], n_boot=20_000, level=0.95)
-    assert (lo, hi) == (0.0, 1.0)
-    lo, hi = cam.bootstrap_ci([0.0, 1.0], n_boot=20_000, level=0.5)   # quartiles: inside the middle mass
-    assert (lo, hi) == (0.5, 0.5)
-
-
-def test_bootstrap_matches_the_normal_approximation_for_many_scenes():
-    hits = np.random.default_rng(1).random(2000) < 0.3        # pointing-game hits, about 30 %
-    p, n = hits.mean(), len(hits)
-    half = 1.96 * math.sqrt(p * (1 - p) / n)
-    lo, hi = cam.bootstrap_ci(hits, n_boot=4000)
-    assert lo == pytest.approx(p - half, abs=0.004) and hi == pytest.approx(p + half, abs=0.004)
-    narrow = cam.bootstrap_ci(hits, n_boot=4000, level=0.5)
-    assert lo < narrow[0] < p < narrow[1] < hi
-
-
-def test_bootstrap_is_seeded():
-    v = np.random.default_rng(2).random(40)
-    assert cam.bootstrap_ci(v, seed=3) == cam.bootstrap_ci(v, seed=3)
-    assert cam.bootstrap_ci(v, seed=3) != cam.bootstrap_ci(v, seed=4)
-
-
-@pytest.mark.parametrize("kwargs, name", [
-    ({"values": np.zeros((3, 3))}, "values"),
-    ({"values": []}, "values"),
-    ({"values": [0.1, float("nan")]}, "values"),
-    ({"values": [0.1, 0.2], "level": 1.5}, "level"),
-    ({"values": [0.1, 0.2], "n_boot": 5}, "n_boot"),
-    ({"values": [0.1, 0.2], "seed": -1}, "seed"),
-])
-def test_bootstrap_bad_inputs_are_named(kwargs, name):
-    with pytest.raises(InputError, match=f"^{name}: expected"):
-        cam.bootstrap_ci(**kwargs)

@@ -1,0 +1,151 @@
+"""How sure is a number? The course's intervals, in one place.
+
+Every notebook that compares two figures gives the difference with its uncertainty and asserts only what exceeds
+it. The intervals all come from here:
+
+- :func:`bootstrap_ci` -- percentile bootstrap for the mean or median of per-item values (scenes, filters,
+  pedestrians); with per-item differences ``a - b`` it is the paired comparison (03, 05);
+- :func:`bootstrap_difference_ci` -- two independent groups, e.g. the filters of two blocks (02);
+- :func:`t_interval` -- a mean over a few training seeds (04), with Student's t quantile (:func:`t_quantile`);
+- :func:`proportion_interval` -- an accuracy or hit rate on ``n`` independent items (Wilson's score interval;
+  01's probes).
+
+An interval that excludes 0 (for a difference) is a difference the data support at that level; one that
+includes 0 is not evidence of "no difference", only of too little data to tell.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import validate
+
+__all__ = ["bootstrap_ci", "bootstrap_difference_ci", "t_quantile", "t_interval", "proportion_interval",
+           "STATISTICS"]
+
+#: The statistics the bootstrap helpers resample.
+STATISTICS = {"mean": np.mean, "median": np.median}
+#: Largest ``n_boot x len(values)`` resampled at once (80 MB of float64).
+MAX_RESAMPLED = 10_000_000
+
+
+def _level(level: Any) -> float:
+    return validate.number(level, "level", low=0.5, high=0.999)
+
+
+def _values(values: Any, name: str) -> np.ndarray:
+    return validate.array(values, name, ndim=1)            # finite, one-dimensional, non-empty
+
+
+def _resampled(v: np.ndarray, statistic: str, n_boot: int, rng: np.random.Generator, name: str) -> np.ndarray:
+    if n_boot * v.size > MAX_RESAMPLED:
+        validate.fail("n_boot", f"n_boot x len({name}) at most {MAX_RESAMPLED:,}",
+                      f"{n_boot} x {v.size}", "use fewer resamples")
+    idx = rng.integers(0, v.size, size=(n_boot, v.size))        # n_boot resamples, with replacement
+    return STATISTICS[statistic](v[idx], axis=1)
+
+
+def _quantiles(stats: np.ndarray, level: float) -> tuple[float, float]:
+    low, high = np.quantile(stats, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def bootstrap_ci(values: Any, statistic: str = "mean", n_boot: int = 2000, level: float = 0.95,
+                 seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval ``(low, high)`` for the mean (or median) of ``values``.
+
+    Draws ``n_boot`` resamples of ``values`` with replacement (seeded), computes ``statistic`` on each, and returns
+    the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles. For two methods measured on the same items, pass
+    the per-item differences ``a - b``: the paired comparison. Booleans (pointing-game hits) count as 0 and 1.
+
+    Used in 02 (median complexity per block), 03 (pointing game and IoU per class, softmax against logit),
+    05 (the wrists' lead, the two read-outs).
+    """
+    statistic = validate.choice(statistic, "statistic", list(STATISTICS))
+    v = _values(values, "values")
+    n_boot = validate.integer(n_boot, "n_boot", low=100, high=100_000)
+    level = _level(level)
+    rng = np.random.default_rng(validate.integer(seed, "seed", low=0))
+    return _quantiles(_resampled(v, statistic, n_boot, rng, "values"), level)
+
+
+def bootstrap_difference_ci(before: Any, after: Any, statistic: str = "median", n_boot: int = 2000,
+                            level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval for ``statistic(after) - statistic(before)``, two independent groups
+    (resampled separately, ``before`` first). Used in 02: the filters of one block against the next."""
+    statistic = validate.choice(statistic, "statistic", list(STATISTICS))
+    a, b = _values(before, "before"), _values(after, "after")
+    n_boot = validate.integer(n_boot, "n_boot", low=100, high=100_000)
+    level = _level(level)
+    rng = np.random.default_rng(validate.integer(seed, "seed", low=0))
+    first = _resampled(a, statistic, n_boot, rng, "before")
+    second = _resampled(b, statistic, n_boot, rng, "after")
+    return _quantiles(second - first, level)
+
+
+def _t_cdf(t: float, df: int) -> float:
+    """Student's t distribution function, by Simpson's rule on its density (0 to |t|, after x = atan(t/sqrt(df))
+    the integrand is smooth and the range finite)."""
+    # With t = sqrt(df) tan(x): P(0 < T < t) = c * integral_0^atan(t/sqrt(df)) cos(x)^(df-1) dx
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(math.pi)
+    upper = math.atan(abs(t) / math.sqrt(df))
+    n = 2000                                                     # even: Simpson's rule
+    x = np.linspace(0.0, upper, n + 1)
+    f = np.cos(x) ** (df - 1)
+    integral = upper / (3 * n) * (f[0] + f[-1] + 4 * f[1:-1:2].sum() + 2 * f[2:-1:2].sum())
+    half = c * integral
+    return 0.5 + math.copysign(half, t)
+
+
+def t_quantile(p: float, df: int) -> float:
+    """The ``p`` quantile of Student's t with ``df`` degrees of freedom (``t_quantile(0.975, 2)`` = 4.303), to
+    about six digits, without SciPy."""
+    p = validate.number(p, "p", low=0.5, high=0.9999)
+    df = validate.integer(df, "df", low=1, high=10_000)
+    low, high = 0.0, 1.0
+    while _t_cdf(high, df) < p:                                  # bracket, then bisect
+        high *= 2
+    for _ in range(60):
+        mid = (low + high) / 2
+        low, high = (mid, high) if _t_cdf(mid, df) < p else (low, mid)
+    return (low + high) / 2
+
+
+def t_interval(values: Any, level: float = 0.95) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the mean of a few independent runs (e.g. training seeds) and its Student-t interval,
+    ``mean ± t_{(1+level)/2, n-1} · sd / sqrt(n)``. For a paired comparison, pass the per-seed differences.
+    Used in 04 (the slide loss against the practical one over seeds)."""
+    v = _values(values, "values")
+    if v.size < 2:
+        validate.fail("values", "at least two runs (one run has no spread)", f"{v.size} value",
+                      "train with more seeds")
+    level = _level(level)
+    mean = float(v.mean())
+    half = t_quantile((1 + level) / 2, v.size - 1) * float(v.std(ddof=1)) / math.sqrt(v.size)
+    return mean, mean - half, mean + half
+
+
+def proportion_interval(p: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion ``p`` (an accuracy, a hit rate) measured on ``n`` independent items.
+
+    Unlike ``p ± z·sqrt(p(1-p)/n)`` it never leaves [0, 1] and does not collapse to a point at 0 or 1
+    (an accuracy of 1.0 on 600 scenes is not "exactly 1"). Used in 01 (probe accuracies)."""
+    p = validate.number(p, "p", low=0, high=1)
+    n = validate.integer(n, "n", low=1, high=10**9)
+    level = _level(level)
+    z = _normal_quantile((1 + level) / 2)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def _normal_quantile(p: float) -> float:
+    """Standard normal quantile by bisection on ``erf`` (exact to float precision)."""
+    low, high = -10.0, 10.0
+    for _ in range(80):
+        mid = (low + high) / 2
+        low, high = (mid, high) if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < p else (low, mid)
+    return (low + high) / 2
