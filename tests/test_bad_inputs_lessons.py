@@ -225,6 +225,8 @@ CASES += [
     Case("localizer on a path", lambda: LOC.build_localizer("course_convnet.keras"), E, ["classifier:", "load it"]),
     Case("pose regressor without a model", lambda: LM.build_pose_regressor(None), E, ["classifier:", "keras.Model"]),
     Case("heatmap pose with 0 joints", lambda: LM.build_heatmap_pose(model(), n_landmarks=0), E, ["n_landmarks:"]),
+    Case("block-3 regressor without a model", lambda: LM.build_block3_regressor("model"), E, ["classifier:", "keras.Model"]),
+    Case("block-3 regressor with 0 joints", lambda: LM.build_block3_regressor(model(), n_landmarks=0), E, ["n_landmarks:"]),
     Case("tap a layer name", lambda: __import__("helpers.layers").layers.tap_model(model(), "c1"), E,
          ["layers:", "select_layers"]),
     Case("tap nothing", lambda: __import__("helpers.layers").layers.tap_model(model(), []), E, ["layers:", "non-empty"]),

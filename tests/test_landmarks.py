@@ -102,3 +102,41 @@ def test_shipped_heatmap_model_beats_the_bar_too():
     x, y, boxes = lm.pedestrian_data(300, TEST_SEED)
     pred = lm.decode_landmarks(lm.load_heatmap_pose().predict(preprocess(x), verbose=0))
     assert lm.pck(pred, lm.decode_landmarks(y), boxes) >= 0.85
+
+
+def test_block3_regressor_shares_the_heatmap_models_trunk_and_differs_only_in_its_read_out(tmp_path):
+    """The controlled comparison of notebook 05: every layer up to the 14 maps is the same (name, kind, shape,
+    settings); after them one model has a fixed soft-argmax, the other a learned dense layer."""
+    from helpers.course_model import build_course_convnet
+
+    base = build_course_convnet()
+    heat, reg = lm.build_heatmap_pose(base), lm.build_block3_regressor(base)
+
+    def trunk(model):
+        out = []
+        for layer in model.layers:
+            cfg = {k: v for k, v in layer.get_config().items() if k not in ("name", "dtype")}
+            out.append((layer.name, type(layer).__name__, tuple(layer.output.shape), str(cfg)))
+            if layer.name == "heatmaps":
+                return out
+        raise AssertionError(f"{model.name} has no 'heatmaps' layer")
+
+    assert trunk(heat) == trunk(reg)
+    assert reg.get_layer("conv_base").layers[-1].name == "block3_conv1"
+    extra = reg.count_params() - heat.count_params()
+    fixed_grid = 16 * 16 * 2                                  # the soft-argmax's (x, y) of each cell, not trained
+    assert extra == 16 * 16 * 14 * 28 + 28 - fixed_grid, f"the dense read-out's weights, and nothing else: {extra}"
+    out = np.asarray(reg(np.zeros((2, 64, 64, 3), np.float32)))
+    assert out.shape == (2, 28) and np.all((out > 0) & (out < 1))
+    reg.save(tmp_path / "b3.keras")                           # standard layers: loads in safe mode
+    again = lm.load_block3_regressor(tmp_path / "b3.keras")
+    x = np.random.default_rng(0).random((2, 64, 64, 3)).astype(np.float32)
+    assert np.allclose(np.asarray(again(x)), np.asarray(reg(x)), atol=1e-6)
+
+
+def test_shipped_block3_regressor_meets_the_bar():
+    from helpers.course_model import TEST_SEED, preprocess
+
+    x, y, boxes = lm.pedestrian_data(300, TEST_SEED)
+    pred = lm.decode_landmarks(lm.load_block3_regressor().predict(preprocess(x), verbose=0))
+    assert lm.pck(pred, lm.decode_landmarks(y), boxes) >= 0.85

@@ -28,6 +28,7 @@ class Canvas:
         self.img = np.zeros((3, size, size), np.float32)  # channels first: fast blending
         self.centres = np.arange(size, dtype=np.float32) + np.float32(0.5)
         self.extent: list[float] | None = None  # [x0, y0, x1, y1] of what is being recorded
+        self.cover: np.ndarray | None = None    # (size, size) coverage of what is being recorded, when asked
 
     # -- bookkeeping -------------------------------------------------------------------
     def _window(self, x0: float, y0: float, x1: float, y1: float):
@@ -46,6 +47,9 @@ class Canvas:
         region = self.img[:, i0:i1, j0:j1]
         region *= 1 - cov
         region += cov * np.asarray(color, np.float32)[:, None, None]
+        if self.cover is not None:      # the object's own pixels: painted over by itself, they stay its own
+            c = self.cover[i0:i1, j0:j1]
+            c += cov * (1 - c)
 
     @staticmethod
     def _unit(a: np.ndarray) -> np.ndarray:

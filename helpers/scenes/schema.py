@@ -170,6 +170,10 @@ class StreetScenes:
         The seed the batch was generated from; scene ``i`` is ``generate_scenes(1, seed, start=i)``.
     start : int
         Index of the first scene.
+    masks : numpy.ndarray or None
+        ``(N, size, size)`` uint8, only from ``generate_scenes(..., masks=True)``: 0 where the street shows,
+        ``k + 1`` on the pixels of ``objects[i][k]`` (as the picture shows them: nearer objects hide farther ones).
+        :meth:`class_map` turns it into class ids.
     """
 
     images: np.ndarray
@@ -178,6 +182,22 @@ class StreetScenes:
     objects: list[list[SceneObject]]
     seed: int
     start: int = 0
+    masks: np.ndarray | None = field(default=None, repr=False)
+
+    def class_map(self) -> np.ndarray:
+        """``(N, size, size)`` uint8: each pixel's class id (1 motorcycle, 2 car, 3 pedestrian), 0 for the street.
+        Needs scenes generated with ``masks=True``."""
+        if self.masks is None:
+            from .. import validate
+
+            validate.fail("masks", "scenes generated with masks", "None",
+                          "generate_scenes(..., masks=True)")
+        lut = np.zeros((len(self), 5), np.uint8)
+        for i, objs in enumerate(self.objects):
+            for k, o in enumerate(objs):
+                lut[i, k + 1] = o.class_id
+        return np.take_along_axis(lut[:, None, :], self.masks.reshape(len(self), 1, -1).astype(np.int64),
+                                  axis=2).reshape(self.masks.shape)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -233,5 +253,6 @@ class StreetScenes:
             validate.fail("index", f"scene numbers in 0..{len(self) - 1}", f"{int(index.max())}")
         idx = np.arange(len(self))[index]
         return StreetScenes(self.images[idx], self.class_ids[idx], self.boxes[idx],
-                            [self.objects[i] for i in idx], self.seed, self.start)
+                            [self.objects[i] for i in idx], self.seed, self.start,
+                            None if self.masks is None else self.masks[idx])
 
