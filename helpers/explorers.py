@@ -16,7 +16,7 @@ from .localization import encode_label, format_label
 from .plotting import CLASS_COLORS
 from .scenes import CLASS_NAMES, box_corners
 
-__all__ = ["ActivationExplorer", "CamExplorer", "LabelBuilder"]
+__all__ = ["ActivationExplorer", "CamExplorer", "FilterExplorer", "LabelBuilder"]
 
 
 #: The class of an empty street: an explorer never opens on an image named after it when another is there.
@@ -265,3 +265,92 @@ class LabelBuilder(_View):
         img.save(buf, format="PNG", compress_level=1)
         self.picture.value = buf.getvalue()
 
+
+
+class FilterExplorer(_View):
+    """Pick a block and one of its filters; see the filter's pattern beside its dataset examples (the held-out
+    patches that excite it most) and what the scenes' ground truth says they show.
+
+    Opens on the most selective filter of the first block (the largest share on one label).
+
+    Parameters
+    ----------
+    patterns : mapping block -> (F, H, W, 3) uint8 patterns, one per filter of ``channels[block]``
+    patches : mapping block -> (F, k, s, s, 3) uint8 dataset examples, strongest first
+    channels : mapping block -> (F,) the filter numbers
+    labels : mapping block -> list of F strings, e.g. ``"car wheels, 90 % of its top 20"``
+    size : int
+        Displayed side of the pattern in pixels (patches are drawn at the same scale per pixel or larger).
+    """
+
+    summary = "Filter explorer (run the notebook to use it)"
+
+    def __init__(self, patterns: Mapping[str, np.ndarray], patches: Mapping[str, np.ndarray],
+                 channels: Mapping[str, Sequence[int]], labels: Mapping[str, Sequence[str]], size: int = 192):
+        import ipywidgets as w
+
+        for name, value in (("patterns", patterns), ("patches", patches), ("channels", channels), ("labels", labels)):
+            if not isinstance(value, Mapping) or not value:
+                validate.fail(name, "a non-empty dict {block: ...}", validate.describe(value),
+                              kind=validate.InputTypeError)
+        blocks = list(patterns)
+        for name, value in (("patches", patches), ("channels", channels), ("labels", labels)):
+            if list(value) != blocks:
+                validate.fail(name, f"the same blocks as patterns ({blocks})", f"{list(value)}")
+        for b in blocks:
+            n = len(channels[b])
+            for name, value in (("patterns", patterns[b]), ("patches", patches[b]), ("labels", labels[b])):
+                if len(value) != n:
+                    validate.fail(name, f"one entry per filter of {b} ({n})", f"{len(value)}")
+        self.size = validate.integer(size, "size", low=32, high=2048)
+        self.patterns = {b: validate.uint8_images(patterns[b], "patterns") for b in blocks}
+        self.patches = {b: np.asarray(patches[b], np.uint8) for b in blocks}
+        self.channels = {b: [int(c) for c in channels[b]] for b in blocks}
+        self.labels = {b: list(labels[b]) for b in blocks}
+        self.block = w.Dropdown(options=blocks, value=blocks[0], description="block")
+        self.filter = w.Dropdown(options=self.channels[blocks[0]], description="filter")
+        self.pattern = w.Image(format="png", width=self.size, height=self.size)
+        self.examples = w.Image(format="png")
+        self.caption = w.HTML()
+        self.block.observe(lambda change: self._new_block(), names="value")
+        self.filter.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([w.HBox([self.block, self.filter]), w.HBox([self.pattern, self.examples]),
+                              self.caption])
+        self._new_block()
+
+    def _new_block(self) -> None:
+        b = self.block.value
+        self.filter.options = self.channels[b]
+        self.filter.value = self.channels[b][0]
+        self.update()
+
+    def update(self) -> None:
+        """Redraw for the current block and filter."""
+        b = self.block.value
+        i = self.channels[b].index(self.filter.value)
+        pattern = self.patterns[b][i]
+        self.pattern.value = _png(pattern, max(1, self.size // pattern.shape[0]))
+        tiles = self.patches[b][i]                                        # (k, s, s, 3)
+        k, s = tiles.shape[0], tiles.shape[1]
+        cols = min(k, 5)
+        rows = -(-k // cols)
+        gap = 1
+        sheet = np.full((rows * (s + gap) - gap, cols * (s + gap) - gap, 3), 255, np.uint8)
+        for j in range(k):
+            r, c = divmod(j, cols)
+            sheet[r * (s + gap):r * (s + gap) + s, c * (s + gap):c * (s + gap) + s] = tiles[j]
+        scale = max(1, self.size // (2 * s))
+        self.examples.value = _png(sheet, scale)
+        self.examples.width, self.examples.height = sheet.shape[1] * scale, sheet.shape[0] * scale
+        self.caption.value = f"<code>{b}</code>, filter {self.filter.value}: {self.labels[b][i]}"
+
+    def time_update(self, repeats: int = 10) -> float:
+        """Median milliseconds from choosing a filter to the updated view."""
+        times = []
+        for r in range(repeats):
+            b = self.block.options[r % len(self.block.options)]
+            self.block.value = b
+            t0 = time.perf_counter()
+            self.filter.value = self.channels[b][(3 * r + 1) % len(self.channels[b])]
+            times.append((time.perf_counter() - t0) * 1000)
+        return float(np.median(times))

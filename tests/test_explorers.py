@@ -117,3 +117,30 @@ def test_class_menus_show_the_slides_class_ids():
     ex = CamExplorer({"scene 1: car": np.zeros((8, 8, 3), np.uint8)}, maps, size=32)
     assert [label for label, _ in ex.class_box.options] == ["2 car", "3 pedestrian", "cat"]
     assert ex.class_box.value == "car"
+
+
+def test_filter_explorer_shows_the_chosen_filter_and_its_examples():
+    from helpers.explorers import FilterExplorer
+
+    rng = np.random.default_rng(0)
+    pats = {"b1": rng.integers(0, 255, (3, 16, 16, 3), dtype=np.uint8), "b2": rng.integers(0, 255, (2, 16, 16, 3),
+                                                                                          dtype=np.uint8)}
+    pch = {"b1": rng.integers(0, 255, (3, 7, 4, 4, 3), dtype=np.uint8), "b2": rng.integers(0, 255, (2, 7, 6, 6, 3),
+                                                                                         dtype=np.uint8)}
+    ex = FilterExplorer(pats, pch, {"b1": [4, 9, 11], "b2": [0, 5]}, {"b1": ["a", "car wheels", "c"], "b2": ["d", "e"]},
+                        size=64)
+    ex.filter.value = 9
+    assert "filter 9: car wheels" in ex.caption.value
+    import io
+
+    from PIL import Image
+    shown = np.asarray(Image.open(io.BytesIO(ex.pattern.value)))
+    assert np.array_equal(shown[::4, ::4], pats["b1"][1]), "the pattern of filter 9, at 4x"
+    sheet = np.asarray(Image.open(io.BytesIO(ex.examples.value)))
+    scale = max(1, 64 // 8)
+    assert np.array_equal(sheet[:4 * scale:scale, :4 * scale:scale], pch["b1"][1][0]), "its strongest example first"
+    ex.block.value = "b2"
+    assert ex.filter.options == (0, 5) and "b2" in ex.caption.value
+    assert ex.time_update(repeats=4) < 200
+    with pytest.raises(ValueError, match="^labels: "):
+        FilterExplorer(pats, pch, {"b1": [4, 9, 11], "b2": [0, 5]}, {"b1": ["a"], "b2": ["d", "e"]})
