@@ -1,0 +1,708 @@
+"""Feature visualisation that reads: filter patterns with the regularisers that make them legible.
+
+Notebook 02 uses it in "Patterns that read". Plain gradient ascent on pixels
+(:func:`helpers.filters.filter_patterns`) finds inputs a filter answers strongly, but mostly as
+high-frequency noise: the network responds to it, a person cannot read it. Feature
+visualisation as described by Olah, Mordvintsev and Schubert (Distill, 2017, "Feature
+Visualization") changes three things, and this module holds each one as a small, tested piece:
+
+* **Parameterisation.** Optimise the image's Fourier coefficients, scaled so that low
+  frequencies move fastest (:func:`fourier_scale`, :func:`image_from_spectrum`), in a colour
+  space whose axes are uncorrelated for natural pictures (:func:`colour_decorrelation`,
+  :func:`to_rgb`); a sigmoid keeps every pixel in [0, 1].
+* **Transformation robustness.** Each step the model sees the image shifted, zoomed and turned
+  a little (:func:`jitter`, :func:`random_scale`, :func:`random_rotate`, chained by
+  :func:`compose`): a pattern that only works at one exact pixel position gains nothing.
+* **A penalty** on rough images (:func:`total_variation`), optional.
+
+:func:`regularised_patterns` runs the ascent for several channels of a layer at once (one image
+per channel) and :func:`high_frequency_share` measures how much of a picture is fine-grained
+noise, so the lesson can compare plain and regularised patterns with a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import numpy as np
+
+from . import validate
+from .layers import all_layers, ensure_built, tap_model, without_activation
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["fourier_scale", "image_from_spectrum", "spectrum_from_image", "colour_decorrelation", "to_rgb",
+           "from_rgb", "TYPICAL_COLOUR_MATRIX", "jitter", "random_scale", "random_rotate", "compose",
+           "standard_transforms", "total_variation", "RegularisedPatterns", "regularised_patterns",
+           "high_frequency_share", "OBJECTIVES"]
+
+OBJECTIVES = ("pre_activation", "post_activation")
+MAX_SIZE = 512
+
+
+def _is_tensor(x) -> bool:
+    if isinstance(x, np.ndarray):
+        return False
+    import tensorflow as tf
+
+    return tf.is_tensor(x)
+
+
+# ------------------------------------------------------------------------------------------
+# 1. Fourier parameterisation
+# ------------------------------------------------------------------------------------------
+
+def fourier_scale(size: int, decay: float = 1.0) -> np.ndarray:
+    """How much each coefficient of a ``size`` x ``size`` real spectrum counts: ``1 / max(f, 1/size) ** decay``.
+
+    ``f`` is the spatial frequency of the coefficient in cycles per pixel (``sqrt(fy**2 + fx**2)``,
+    the grid of ``numpy.fft.rfft2``: rows ``fftfreq(size)``, columns ``rfftfreq(size)``). Natural
+    pictures have power falling about as ``1/f**2``, amplitude as ``1/f``: with ``decay=1`` a
+    spectrum of equal-sized coefficients gives a picture with natural-looking proportions, and a
+    gradient step moves coarse structure much more than fine noise. ``decay=0``: every frequency
+    counts the same (plain pixels, rotated into the Fourier basis). The zero frequency gets the
+    scale of the lowest non-zero one.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(size, size // 2 + 1)`` float32.
+    """
+    size = validate.integer(size, "size", low=1, high=MAX_SIZE)
+    decay = validate.number(decay, "decay", low=0, high=4)
+    fy = np.fft.fftfreq(size)[:, None]
+    fx = np.fft.rfftfreq(size)[None, :]
+    f = np.sqrt(fy ** 2 + fx ** 2)
+    return (1.0 / np.maximum(f, 1.0 / size) ** decay).astype(np.float32)
+
+
+def _check_spectrum_shape(shape, size: int) -> None:
+    if len(shape) != 5 or shape[-1] != 2 or shape[-3] != size or shape[-2] != size // 2 + 1:
+        validate.fail("spectrum", f"an array shaped (F, channels, {size}, {size // 2 + 1}, 2): real and imaginary "
+                      f"parts of a {size}x{size} rfft2 spectrum", f"shape {tuple(shape)}",
+                      "make one with spectrum_from_image(images, decay)")
+
+
+def image_from_spectrum(spectrum, size: int, decay: float = 1.0):
+    """Images from Fourier coefficients: ``irfft2(spectrum * fourier_scale(size, decay))``, orthonormal.
+
+    Parameters
+    ----------
+    spectrum : array or tf.Tensor
+        ``(F, C, size, size // 2 + 1, 2)``: real and imaginary parts, one ``rfft2`` grid per channel
+        (``C`` is 3 for colour pictures). Sizes may be even or odd.
+    size : int
+        The images' height and width.
+    decay : float
+        See :func:`fourier_scale`.
+
+    Returns
+    -------
+    numpy.ndarray or tf.Tensor
+        ``(F, size, size, C)`` float32; a tensor for a tensor (the ascent differentiates through it),
+        an array for an array. The transform is orthonormal (``norm="ortho"``): with ``decay=0`` a
+        spectrum of unit-variance coefficients gives pixels of about unit variance.
+    """
+    import tensorflow as tf
+
+    size = validate.integer(size, "size", low=1, high=MAX_SIZE)
+    scale = tf.constant(fourier_scale(size, decay))
+    tensor = _is_tensor(spectrum)
+    if not tensor:
+        spectrum = validate.array(spectrum, "spectrum", dtype=np.float32)
+    _check_spectrum_shape(tuple(spectrum.shape), size)
+    s = tf.convert_to_tensor(spectrum, tf.float32)
+    coeffs = tf.complex(s[..., 0] * scale, s[..., 1] * scale)                # (F, C, size, size//2+1)
+    planes = tf.signal.irfft2d(coeffs, fft_length=[size, size]) * float(size)  # orthonormal: backward norm * size
+    images = tf.transpose(planes, [0, 2, 3, 1])
+    return images if tensor else images.numpy()
+
+
+def spectrum_from_image(images, decay: float = 1.0) -> np.ndarray:
+    """The exact inverse of :func:`image_from_spectrum`: ``rfft2(images) / fourier_scale``, as (real, imag).
+
+    ``image_from_spectrum(spectrum_from_image(x, decay), size, decay)`` gives ``x`` back (float32
+    rounding aside), for even and odd sizes. The other way round is exact only for spectra that a
+    real image can have (``rfft2`` grids are redundant: e.g. the zero frequency's imaginary part is
+    always 0).
+
+    Parameters
+    ----------
+    images : array
+        ``(F, size, size, C)`` square images.
+    decay : float
+        See :func:`fourier_scale`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(F, C, size, size // 2 + 1, 2)`` float32.
+    """
+    import tensorflow as tf
+
+    images = validate.array(images, "images", dtype=np.float32, ndim=4)
+    if images.shape[1] != images.shape[2]:
+        validate.fail("images", "square images (F, size, size, C)", f"shape {images.shape}",
+                      "crop or resize them to a square")
+    size = images.shape[1]
+    scale = fourier_scale(size, decay)
+    planes = tf.transpose(tf.constant(images), [0, 3, 1, 2])
+    coeffs = tf.signal.rfft2d(planes, fft_length=[size, size]).numpy() / size / scale
+    return np.stack([coeffs.real, coeffs.imag], axis=-1).astype(np.float32)
+
+
+# ------------------------------------------------------------------------------------------
+# 2. Decorrelated colour space
+# ------------------------------------------------------------------------------------------
+
+def _sqrt_covariance(cov: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh(cov)
+    root = vectors @ np.diag(np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    norm = np.linalg.norm(root, axis=0).max()
+    return (root / norm if norm > 0 else root).astype(np.float32)
+
+
+def colour_decorrelation(images) -> np.ndarray:
+    """The colour matrix ``M`` of some pictures: the square root of their pixels' colour covariance.
+
+    With ``Σ`` the 3x3 covariance of all pixels (each pixel one sample of (R, G, B)) and
+    ``Σ = U Λ Uᵀ`` its eigen-decomposition, ``M = U sqrt(Λ) Uᵀ``, divided by its largest column norm
+    (so one unit along any decorrelated axis is at most one unit of RGB). Then ``M Mᵀ`` is
+    proportional to ``Σ``: uncorrelated unit-variance values, mixed by :func:`to_rgb`, have the
+    colour correlations of the pictures.
+
+    Parameters
+    ----------
+    images : array
+        Anything ending in 3 colour values: ``(N, H, W, 3)``, ``(H, W, 3)`` or ``(P, 3)``; uint8 or float.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(3, 3)`` float32, symmetric.
+    """
+    x = validate.array(images, "images", ndim=(2, 3, 4), last=3).reshape(-1, 3)
+    if len(x) < 2:
+        validate.fail("images", "at least 2 pixels to measure a colour covariance", f"{len(x)}")
+    x = x - x.mean(axis=0)
+    cov = x.T @ x / (len(x) - 1)
+    return _sqrt_covariance(cov)
+
+
+def _typical_colour_matrix(correlation: float = 0.85) -> np.ndarray:
+    cov = np.full((3, 3), correlation) + (1 - correlation) * np.eye(3)
+    return _sqrt_covariance(cov)
+
+
+# For when no pictures are at hand: channels of equal variance, correlation 0.85 between any two
+# (about what everyday photographs show). Better: colour_decorrelation(the training images).
+TYPICAL_COLOUR_MATRIX = _typical_colour_matrix()
+
+
+def _colour_matrix(m: Any, name: str = "M") -> np.ndarray:
+    m = validate.array(m, name, dtype=np.float32, ndim=2)
+    if m.shape != (3, 3):
+        validate.fail(name, "a 3x3 colour matrix", f"shape {m.shape}", "make one with colour_decorrelation(images)")
+    return m
+
+
+def _mix(x, matrix: np.ndarray, name: str):
+    """Per pixel ``out = matrix @ x_pixel`` for the last axis of ``x`` (array or tensor)."""
+    if _is_tensor(x):
+        import tensorflow as tf
+
+        return tf.tensordot(x, tf.constant(matrix.T, x.dtype), axes=1)
+    x = validate.array(x, name, dtype=np.float32, last=3)
+    return (x @ matrix.T).astype(np.float32)
+
+
+def to_rgb(decorrelated, M):
+    """Decorrelated colours -> RGB: every pixel's 3 values multiplied by ``M`` (``rgb = M @ d``).
+
+    Arrays give arrays, tensors give tensors (the ascent uses the same function). Any last axis of 3.
+    """
+    return _mix(decorrelated, _colour_matrix(M), "decorrelated")
+
+
+def from_rgb(rgb, M):
+    """RGB -> decorrelated colours: the inverse of :func:`to_rgb` (``d = M⁻¹ @ rgb`` per pixel)."""
+    M = _colour_matrix(M)
+    if abs(np.linalg.det(M.astype(np.float64))) < 1e-12:
+        validate.fail("M", "an invertible colour matrix", "a singular one (a colour that never varies?)",
+                      "measure it on colourful pictures, or use TYPICAL_COLOUR_MATRIX")
+    return _mix(rgb, np.linalg.inv(M.astype(np.float64)).astype(np.float32), "rgb")
+
+
+# ------------------------------------------------------------------------------------------
+# 3. Transformation robustness
+# ------------------------------------------------------------------------------------------
+
+def _seed(seed):
+    """An int, a pair of ints or a (2,) int tensor -> a (2,) int32 seed for the stateless random ops."""
+    import tensorflow as tf
+
+    if _is_tensor(seed):
+        return tf.cast(tf.reshape(seed, [2]), tf.int32)
+    pair = [seed, 0] if np.ndim(seed) == 0 else list(seed)
+    if len(pair) != 2:
+        validate.fail("seed", "an int or a pair of ints", validate.describe(seed))
+    return tf.constant([validate.integer(v, "seed", low=0, high=2 ** 31 - 1) for v in pair], tf.int32)
+
+
+def _batch(images, name: str = "images"):
+    import tensorflow as tf
+
+    if _is_tensor(images):
+        if len(images.shape) != 4:
+            validate.fail(name, "a batch of images (F, H, W, C)", validate.describe(images))
+        return tf.cast(images, tf.float32), True
+    return tf.constant(validate.array(images, name, dtype=np.float32, ndim=4)), False
+
+
+def jitter(images, pixels: int = 2, *, seed=0):
+    """Roll every image of the batch by the same random shift of up to ``pixels`` pixels each way (wrapping).
+
+    The shift ``(dy, dx)`` is drawn uniformly from ``-pixels..pixels`` by a stateless random op:
+    the same ``seed`` always gives the same shift. ``pixels=0`` returns the input unchanged.
+
+    Parameters
+    ----------
+    images : array or tf.Tensor
+        ``(F, H, W, C)``.
+    pixels : int
+    seed : int, pair of ints, or (2,) int tensor
+        The ascent passes ``(seed, step)``.
+    """
+    import tensorflow as tf
+
+    pixels = validate.integer(pixels, "pixels", low=0, high=256)
+    x, tensor = _batch(images)
+    shift = tf.random.stateless_uniform([2], _seed(seed), minval=-pixels, maxval=pixels + 1, dtype=tf.int32)
+    out = tf.roll(x, shift=shift, axis=[1, 2])
+    return out if tensor else out.numpy()
+
+
+def _range(value, name: str, low: float, high: float) -> tuple[float, float]:
+    if np.ndim(value) == 0:
+        pair = (value, value)
+    else:
+        pair = tuple(value)
+        if len(pair) != 2:
+            validate.fail(name, "a number or a (low, high) pair", validate.describe(value))
+    lo, hi = (validate.number(v, name, low=low, high=high, low_open=low == 0) for v in pair)
+    if lo > hi:
+        validate.fail(name, "a (low, high) pair with low <= high", f"({lo}, {hi})")
+    return lo, hi
+
+
+def _affine(x, inverse, offset):
+    """Resample a batch: output pixel (x, y) reads the input at ``inverse @ (x, y) + offset`` (bilinear, reflect)."""
+    import tensorflow as tf
+
+    h, w = x.shape[1], x.shape[2]
+    row = tf.stack([inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1],
+                    tf.constant(0.0), tf.constant(0.0)])
+    rows = tf.tile(row[None], [tf.shape(x)[0], 1])
+    return tf.raw_ops.ImageProjectiveTransformV3(images=x, transforms=rows, output_shape=[h, w], fill_value=0.0,
+                                                 interpolation="BILINEAR", fill_mode="REFLECT")
+
+
+def _about_centre(x, matrix):
+    """Apply the 2x2 ``matrix`` (acting on (x, y) output coordinates -> input coordinates) about the centre."""
+    import tensorflow as tf
+
+    h, w = x.shape[1], x.shape[2]
+    centre = tf.constant([(w - 1) / 2, (h - 1) / 2], tf.float32)
+    offset = centre - tf.linalg.matvec(matrix, centre)
+    return _affine(x, matrix, offset)
+
+
+def random_scale(images, factors: float | tuple[float, float] = (0.9, 1.1), *, seed=0):
+    """Zoom every image of the batch about its centre by one random factor from ``factors`` (same size out).
+
+    Factors above 1 enlarge. Bilinear resampling, the border reflected. ``factors=1.0`` (or
+    ``(1.0, 1.0)``) returns the input unchanged. Seeded like :func:`jitter`.
+    """
+    import tensorflow as tf
+
+    lo, hi = _range(factors, "factors", 0, 10)
+    x, tensor = _batch(images)
+    s = tf.random.stateless_uniform([], _seed(seed), minval=lo, maxval=hi) if hi > lo else tf.constant(lo)
+    inv = tf.eye(2) / s
+    out = _about_centre(x, inv)
+    return out if tensor else out.numpy()
+
+
+def random_rotate(images, degrees: float = 5.0, *, seed=0):
+    """Turn every image of the batch about its centre by one random angle in ``-degrees..degrees``.
+
+    Positive angles turn the picture counter-clockwise as displayed (row 0 at the top), as
+    ``numpy.rot90`` does. Bilinear resampling, the border reflected. ``degrees=0`` returns the input
+    unchanged; ``degrees=(a, b)`` draws from ``a..b``. Seeded like :func:`jitter`.
+    """
+    import tensorflow as tf
+
+    if np.ndim(degrees) == 0:
+        d = validate.number(degrees, "degrees", low=0, high=180)
+        lo, hi = -d, d
+    else:
+        pair = tuple(degrees)
+        if len(pair) != 2:
+            validate.fail("degrees", "a number or a (low, high) pair", validate.describe(degrees))
+        lo, hi = (validate.number(v, "degrees", low=-360, high=360) for v in pair)
+    x, tensor = _batch(images)
+    a = tf.random.stateless_uniform([], _seed(seed), minval=lo, maxval=hi) if hi > lo else tf.constant(lo, tf.float32)
+    a = a * (np.pi / 180)
+    c, s = tf.cos(a), tf.sin(a)
+    # output (x, y) -> input: rows grow downwards, so a counter-clockwise turn on screen reads from
+    # the input at the clockwise-rotated (in x-right, y-down coordinates) position
+    inv = tf.stack([tf.stack([c, -s]), tf.stack([s, c])])
+    out = _about_centre(x, inv)
+    return out if tensor else out.numpy()
+
+
+def compose(transforms: Sequence[Callable]) -> Callable:
+    """One modifier that applies ``transforms`` in order, each with its own seed derived from the given one.
+
+    Each transform is a callable ``t(images, seed=...) -> images``, e.g. ``partial(jitter, pixels=4)``
+    (tf-keras-vis calls them input modifiers). The result takes ``(images, seed=...)`` too.
+    """
+    transforms = _transform_list(transforms)
+
+    def apply(images, seed=0):
+        import tensorflow as tf
+
+        base = _seed(seed)
+        for i, t in enumerate(transforms):
+            images = t(images, seed=tf.random.fold_in(base, i))
+        return images
+
+    return apply
+
+
+def _transform_list(transforms) -> list:
+    if callable(transforms):
+        transforms = [transforms]
+    if isinstance(transforms, (str, bytes)) or not hasattr(transforms, "__iter__"):
+        validate.fail("transforms", "a list of callables t(images, seed=...), e.g. [partial(jitter, pixels=4)]",
+                      validate.describe(transforms), "pass () for none", kind=validate.InputTypeError)
+    transforms = list(transforms)
+    for t in transforms:
+        if not callable(t):
+            validate.fail("transforms", "callables t(images, seed=...), e.g. partial(random_rotate, degrees=5)",
+                          validate.describe(t), kind=validate.InputTypeError)
+    return transforms
+
+
+def standard_transforms(size: int = 64) -> list:
+    """The default robustness recipe for ``size`` x ``size`` images: a large jitter (``size // 16``), a zoom
+    in 0.95..1.05, a turn of up to 5 degrees, a small jitter (1 pixel)."""
+    size = validate.integer(size, "size", low=1, high=MAX_SIZE)
+    return [partial(jitter, pixels=max(1, size // 16)), partial(random_scale, factors=(0.95, 1.05)),
+            partial(random_rotate, degrees=5.0), partial(jitter, pixels=1)]
+
+
+# ------------------------------------------------------------------------------------------
+# 4. Total variation
+# ------------------------------------------------------------------------------------------
+
+def total_variation(images):
+    """Per image: the mean absolute difference between neighbouring pixels (and channels alike).
+
+    All vertical neighbour pairs and all horizontal ones, in every channel, count once each:
+    ``(sum |x[i+1, j] - x[i, j]| + sum |x[i, j+1] - x[i, j]|) / (number of such pairs)``.
+
+    Parameters
+    ----------
+    images : array or tf.Tensor
+        ``(F, H, W, C)``, H and W at least 2 between them.
+
+    Returns
+    -------
+    numpy.ndarray or tf.Tensor
+        ``(F,)``.
+    """
+    import tensorflow as tf
+
+    x, tensor = _batch(images)
+    h, w, c = x.shape[1], x.shape[2], x.shape[3]
+    pairs = ((h - 1) * w + h * (w - 1)) * c
+    if pairs == 0:
+        validate.fail("images", "images with at least 2 pixels", f"shape {tuple(x.shape)}")
+    down = tf.reduce_sum(tf.abs(x[:, 1:] - x[:, :-1]), axis=[1, 2, 3])
+    right = tf.reduce_sum(tf.abs(x[:, :, 1:] - x[:, :, :-1]), axis=[1, 2, 3])
+    out = (down + right) / pairs
+    return out if tensor else out.numpy()
+
+
+# ------------------------------------------------------------------------------------------
+# 6. How much of a picture is fine-grained
+# ------------------------------------------------------------------------------------------
+
+def high_frequency_share(images, cutoff: float = 0.25) -> np.ndarray:
+    """Per image: the share of its spectral power at spatial frequencies above ``cutoff`` x Nyquist.
+
+    Each channel's mean is removed first (a flat picture has no power at all and scores 0); the
+    power ``|fft2|²`` of all channels is added up. A frequency ``(fy, fx)`` in cycles per pixel counts
+    as high when ``sqrt(fy² + fx²) > cutoff * 0.5``. A checkerboard scores 1, a smooth gradient
+    little, white noise about ``1 - π cutoff² / 4``.
+
+    Parameters
+    ----------
+    images : array
+        ``(N, H, W, C)`` or one ``(H, W, C)``; uint8 or float.
+    cutoff : float
+        In (0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` float64 in [0, 1].
+    """
+    x = validate.array(images, "images", ndim=(3, 4))
+    cutoff = validate.number(cutoff, "cutoff", low=0, high=1, low_open=True)
+    if x.ndim == 3:
+        x = x[None]
+    x = x - x.mean(axis=(1, 2), keepdims=True)
+    power = (np.abs(np.fft.fft2(x, axes=(1, 2))) ** 2).sum(axis=-1)     # (N, H, W)
+    h, w = x.shape[1:3]
+    radius = np.sqrt(np.fft.fftfreq(h)[:, None] ** 2 + np.fft.fftfreq(w)[None, :] ** 2)
+    high = (power * (radius > cutoff * 0.5)).sum(axis=(1, 2))
+    total = power.sum(axis=(1, 2))
+    return np.where(total > 0, high / np.where(total > 0, total, 1), 0.0)
+
+
+# ------------------------------------------------------------------------------------------
+# 5. The ascent
+# ------------------------------------------------------------------------------------------
+
+@dataclass
+class RegularisedPatterns:
+    """What :func:`regularised_patterns` found for each chosen channel of one layer.
+
+    Attributes
+    ----------
+    layer : str
+    channels : numpy.ndarray
+        ``(F,)`` channel (filter) indices.
+    images : numpy.ndarray
+        ``(F, size, size, 3)`` float32 in [0, 1]: the patterns, as the model sees them (see :meth:`as_uint8`).
+    objective : numpy.ndarray
+        ``(F,)`` final objective of each channel on its own (untransformed) image: the mean over
+        positions of the channel's value, before its activation for ``"pre_activation"``.
+    objective_before : numpy.ndarray
+        ``(F,)`` the same on the start images.
+    history : numpy.ndarray
+        ``(steps, F)`` the objective at each step, on the transformed image the model saw then.
+    params : numpy.ndarray
+        The optimised parameters themselves: ``(F, 3, size, size // 2 + 1, 2)`` spectra (``fourier=True``)
+        or ``(F, size, size, 3)`` pixels before the colour mix and the sigmoid.
+    colour_matrix : numpy.ndarray or None
+        The ``(3, 3)`` matrix used by :func:`to_rgb` (None without ``decorrelate``).
+    settings : dict
+        The options of the call (for captions).
+    """
+
+    layer: str
+    channels: np.ndarray
+    images: np.ndarray
+    objective: np.ndarray
+    objective_before: np.ndarray
+    history: np.ndarray
+    params: np.ndarray
+    colour_matrix: np.ndarray | None = None
+    settings: dict = field(default_factory=dict)
+
+    def as_uint8(self) -> np.ndarray:
+        """The images as uint8 0..255, for display or saving."""
+        return np.round(np.clip(self.images, 0, 1) * 255).astype(np.uint8)
+
+    def high_frequency_share(self, cutoff: float = 0.25) -> np.ndarray:
+        """:func:`high_frequency_share` of each image."""
+        return high_frequency_share(self.images, cutoff)
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        validate.fail(name, "True or False", validate.describe(value), kind=validate.InputTypeError)
+    return bool(value)
+
+
+def _target_layer(model: "keras.Model", layer_name: Any, size: int):
+    import keras
+
+    if not isinstance(layer_name, str):
+        validate.fail("layer_name", "a layer's name (a str), e.g. 'conv1'", validate.describe(layer_name),
+                      kind=validate.InputTypeError)
+    ensure_built(model, (size, size, 3))  # builds only a Sequential model that was never called
+    layers = all_layers(model)
+    convs = [layer.name for layer in layers if isinstance(layer, keras.layers.Conv2D)]
+    by_name = {layer.name: layer for layer in layers}
+    if layer_name not in by_name or not isinstance(by_name[layer_name], keras.layers.Conv2D):
+        got = repr(layer_name) + (f", a {type(by_name[layer_name]).__name__}" if layer_name in by_name
+                                  else f", which is not a layer of model {model.name!r}")
+        validate.fail("layer_name", f"the name of a convolution layer of model {model.name!r}", got,
+                      f"use one of: {', '.join(convs) or 'none (the model has no Conv2D layer)'}")
+    return by_name[layer_name]
+
+
+def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequence[int] | int | None = None,
+                         size: int = 64, *, steps: int = 128, lr: float = 0.01, decay: float = 1.0,
+                         decorrelate: bool = True, fourier: bool = True,
+                         transforms: Sequence[Callable] | None = None, tv_weight: float = 0.0,
+                         objective: str = "pre_activation", seed: int = 0, colour_matrix=None,
+                         batched: bool = True) -> RegularisedPatterns:
+    """Feature visualisation: for each channel, an image (in [0, 1]) that the channel responds to strongly.
+
+    Every channel ``c`` gets its own image; all of them are optimised at once (Adam, ascent) to
+    maximise the mean over positions of channel ``c``'s value in image ``c`` (before the layer's
+    activation, by default), minus ``tv_weight`` x :func:`total_variation`. An image is made from
+    its parameters as ``sigmoid(to_rgb(image_from_spectrum(params), colour_matrix))``: each piece
+    can be switched off to see what it does. Each step the model sees the image through
+    ``transforms``. Only the layers up to ``layer_name`` run; the model is never modified (the
+    pre-activation objective uses a copy: :func:`helpers.layers.without_activation`).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Takes images with pixels in [0, 1] (the course model does). A Sequential model that was never
+        called is built for ``size`` x ``size`` x 3 inputs.
+    layer_name : str
+        A Conv2D layer's name (nested models are searched).
+    channels : sequence of int, int, or None
+        Channel indices (default: all channels of the layer).
+    size : int
+        Height and width of the images; must match the model's input size if it has a fixed one.
+    steps, lr : int, float
+        Adam steps and step size (in parameter units). With the Fourier parameterisation much above
+        0.01 the sigmoid saturates: large areas turn pure black or white.
+    decay : float
+        Spectrum decay of the Fourier parameterisation (:func:`fourier_scale`); 0 = flat.
+    decorrelate : bool
+        Optimise in decorrelated colours (:func:`to_rgb` with ``colour_matrix``) instead of RGB.
+    fourier : bool
+        Optimise Fourier coefficients instead of pixels.
+    transforms : sequence of callables, or None
+        Modifiers applied to the images, in order, before the model sees them at each step:
+        ``t(images, seed=...) -> images``, e.g. ``[partial(jitter, pixels=4), partial(random_rotate,
+        degrees=5)]``. None: :func:`standard_transforms` ``(size)``; ``()``: none.
+    tv_weight : float
+        Weight of the total-variation penalty (0: none).
+    objective : "pre_activation" or "post_activation"
+        The channel's value before its activation (a ReLU's zeros have no gradient) or after it.
+    seed : int
+        Start parameters (channel ``c`` always starts the same) and the transforms' random draws.
+    colour_matrix : (3, 3) array, optional
+        From :func:`colour_decorrelation` of the training pictures; default :data:`TYPICAL_COLOUR_MATRIX`.
+    batched : bool
+        Optimise all channels at once (default) or one after another; both give the same images.
+
+    Returns
+    -------
+    RegularisedPatterns
+    """
+    import tensorflow as tf
+
+    validate.model(model)
+    size = validate.integer(size, "size", low=4, high=MAX_SIZE)
+    steps = validate.integer(steps, "steps", low=1, high=validate.MAX_STEPS)
+    lr = validate.number(lr, "lr", low=0, high=10, low_open=True)
+    decay = validate.number(decay, "decay", low=0, high=4)
+    tv_weight = validate.number(tv_weight, "tv_weight", low=0)
+    objective = validate.choice(objective, "objective", OBJECTIVES)
+    seed = validate.integer(seed, "seed", low=0, high=2 ** 31 - 1)
+    decorrelate = _flag(decorrelate, "decorrelate")
+    fourier = _flag(fourier, "fourier")
+    batched = _flag(batched, "batched")
+    modifiers = standard_transforms(size) if transforms is None else _transform_list(transforms)
+    matrix = TYPICAL_COLOUR_MATRIX if colour_matrix is None else _colour_matrix(colour_matrix, "colour_matrix")
+
+    target = _target_layer(model, layer_name, size)
+    n_channels = int(target.filters)
+    if channels is None:
+        idx = np.arange(n_channels)
+    else:
+        if isinstance(channels, (str, bytes, bool, np.bool_)) or not (
+                hasattr(channels, "__iter__") or isinstance(channels, (int, np.integer))):
+            validate.fail("channels", "channel indices, e.g. range(8) or [1, 12]", validate.describe(channels),
+                          kind=validate.InputTypeError)
+        listed = list(channels) if hasattr(channels, "__iter__") else [channels]
+        idx = validate.class_index(validate.array(listed, "channels", dtype=None, ndim=1, nonempty=False),
+                                   "channels", n_channels, what="channel", owner=f"layer {layer_name!r}")
+    if idx.size == 0:
+        validate.fail("channels", "a non-empty list of channel indices", "an empty one")
+
+    extractor = tap_model(model, [target], include_output=False)
+    shape = tuple(extractor.inputs[0].shape[1:])
+    if len(shape) != 3 or shape[-1] != 3:
+        validate.fail("model", "a model that takes colour images (H, W, 3)", f"input shape {shape}")
+    if (shape[0] is not None and shape[0] != size) or (shape[1] is not None and shape[1] != size):
+        validate.fail("size", f"the model's input size ({shape[0]}x{shape[1]} for model {model.name!r})", str(size),
+                      f"pass size={shape[0]}" if shape[0] == shape[1] else "use a model with square inputs")
+    if objective == "pre_activation":
+        extractor = without_activation(extractor, [target])  # a copy: the caller's layer keeps its ReLU
+
+    modify = compose(modifiers)
+    spectrum_shape = (3, size, size // 2 + 1, 2)
+    param_shape = spectrum_shape if fourier else (size, size, 3)
+    start = np.stack([np.random.default_rng([seed, int(c)]).normal(0, 0.01, param_shape) for c in idx]
+                     ).astype(np.float32)
+
+    def render(params):
+        x = image_from_spectrum(params, size, decay) if fourier else params
+        if decorrelate:
+            x = to_rgb(x, matrix)
+        return tf.sigmoid(x)
+
+    def value_of(images, chans):
+        a = extractor(images, training=False)
+        return tf.reduce_mean(tf.gather(a, chans, axis=3, batch_dims=1), axis=(1, 2))
+
+    b1, b2, eps = 0.9, 0.999, 1e-7
+
+    @tf.function(reduce_retracing=True)
+    def step(params, m, v, t, chans, step_seed):
+        with tf.GradientTape() as tape:
+            tape.watch(params)
+            images = render(params)
+            value = value_of(modify(images, seed=step_seed), chans)
+            gain = tf.reduce_sum(value)
+            if tv_weight > 0:
+                gain = gain - tv_weight * tf.reduce_sum(total_variation(images))
+        g = tape.gradient(gain, params)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * tf.square(g)
+        m_hat = m / (1 - b1 ** t)
+        v_hat = v / (1 - b2 ** t)
+        return params + lr * m_hat / (tf.sqrt(v_hat) + eps), m, v, value
+
+    def final(params, chans):  # twice per group: eager, no tracing
+        images = render(params)
+        return images, value_of(images, chans)
+
+    groups = [slice(0, len(idx))] if batched else [slice(i, i + 1) for i in range(len(idx))]
+    out_images, out_value, out_before, out_history, out_params = [], [], [], [], []
+    for group in groups:
+        params = tf.constant(start[group])
+        chans = tf.constant(idx[group], tf.int32)
+        m = tf.zeros_like(params)
+        v = tf.zeros_like(params)
+        out_before.append(final(params, chans)[1].numpy())
+        history = []
+        for s in range(steps):
+            params, m, v, value = step(params, m, v, tf.constant(s + 1, tf.float32), chans,
+                                       tf.constant([seed, s], tf.int32))
+            history.append(value.numpy())
+        images, value = final(params, chans)
+        out_images.append(images.numpy())
+        out_value.append(value.numpy())
+        out_history.append(np.stack(history))
+        out_params.append(params.numpy())
+    settings = dict(size=size, steps=steps, lr=lr, decay=decay, decorrelate=decorrelate, fourier=fourier,
+                    transforms=len(modifiers), tv_weight=tv_weight, objective=objective, seed=seed)
+    return RegularisedPatterns(target.name, idx, np.concatenate(out_images), np.concatenate(out_value),
+                               np.concatenate(out_before), np.concatenate(out_history, axis=1),
+                               np.concatenate(out_params), matrix if decorrelate else None, settings)
