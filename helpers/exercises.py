@@ -343,6 +343,33 @@ def check_dead_filters(answer: Any, dead: np.ndarray) -> Feedback:
                                           "above zero: use the result's .dead mask.")
 
 
+@_never_raises
+def check_part_filter(answer: Any, shares: dict, channels: Sequence[int], part: str,
+                      threshold: float = 0.5) -> Feedback:
+    """Exercise 02.3: a filter of one block with at least ``threshold`` of its strongest activations on ``part``
+    (e.g. ``"motorcycle wheels"``), judged by the scenes' ground truth (``atlas.ground_truth_shares``)."""
+    if not isinstance(shares, dict) or part not in shares.get("labels", []):
+        raise CheckSetupError(f"part must be one of shares['labels'], got {part!r}")
+    f = _unanswered(answer, "a filter number", "sort the filters by their share on the part")
+    if f is not None:
+        return f
+    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+        return _wrong(f"expected one filter number (an int), got {type(answer).__name__} {answer!r:.40}.")
+    channels = [int(c) for c in channels]
+    column = np.asarray(shares["parts"])[:, shares["labels"].index(part)]
+    best = channels[int(column.argmax())]
+    if int(answer) not in channels:
+        return _wrong(f"filter {answer} is not one of this block's live filters.",
+                      "the atlas lists filter numbers as they are in the layer; dead filters have no examples.")
+    share = float(column[channels.index(int(answer))])
+    if share >= threshold:
+        return _right(f"filter {answer}: {share:.0%} of its strongest activations fall on {part}.")
+    top = shares["labels"][int(np.argmax(np.asarray(shares["parts"])[channels.index(int(answer))]))]
+    return _wrong(f"filter {answer} has only {share:.0%} of its strongest activations on {part} (most on {top}).",
+                  "sort the filters by their share on that part: "
+                  "np.argsort(-shares[...]['parts'][:, labels.index(part)]).")
+
+
 # ------------------------------------------------------------------------------------------
 # 03 · class activation heatmaps
 # ------------------------------------------------------------------------------------------

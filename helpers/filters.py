@@ -343,9 +343,13 @@ def explained_by_edges_and_colours(activation: np.ndarray, images: np.ndarray, l
     sd = X.std(axis=0)
     X = (X - X.mean(axis=0)) / np.where(sd > 1e-12, sd, 1.0)   # standardised: one penalty means the same at
     X = np.hstack([X, np.ones((len(X), 1))])                   # every depth (pooled maps are fainter)
-    Y = a.reshape(-1, a.shape[-1])
-    W = np.linalg.solve(X.T @ X + l2 * len(X) * np.eye(X.shape[1]), X.T @ Y)
-    resid = Y - X @ W
-    var = Y.var(axis=0)
-    r2 = 1.0 - resid.var(axis=0) / np.maximum(var, 1e-12)
+    Y = a.reshape(-1, a.shape[-1]).astype(np.float64)
+    Y = Y - Y.mean(axis=0)                                     # centred: the intercept's fit is exactly 0 then
+    xtx, xty = X.T @ X, X.T @ Y
+    W = np.linalg.solve(xtx + l2 * len(X) * np.eye(X.shape[1]), xty)
+    # the residuals' sum of squares from the products already made: |Y - XW|² = |Y|² - 2 W·XᵀY + W·XᵀX W
+    yy = np.einsum("ij,ij->j", Y, Y)
+    ssr = yy - 2 * np.einsum("ij,ij->j", W, xty) + np.einsum("ij,ij->j", W, xtx @ W)
+    var = yy / len(Y)
+    r2 = 1.0 - np.maximum(ssr, 0.0) / len(Y) / np.maximum(var, 1e-12)
     return np.where(var > 1e-12, np.clip(r2, 0.0, 1.0), 0.0)

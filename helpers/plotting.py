@@ -20,7 +20,7 @@ from .scenes import (
     generate_scenes,
 )
 
-__all__ = ["FIGURE_STYLE", "MIN_DPI", "MIN_FONT_PT", "MAX_WIDTH_PX", "MIN_SCENE_PX", "legibility_problems",
+__all__ = ["plot_examples", "FIGURE_STYLE", "MIN_DPI", "MIN_FONT_PT", "MAX_WIDTH_PX", "MIN_SCENE_PX", "legibility_problems",
            "CLASS_COLORS", "draw_scene", "draw_box", "show_gallery", "show_by_class", "annotate_box", "zoom_to_box",
            "label_landmarks",
            "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid", "plot_pattern_grid"]
@@ -498,4 +498,52 @@ def plot_pattern_grid(images: np.ndarray, title: str, labels: Sequence[int] | No
             side.set_visible(False)
     fig.text(0.0, 1.0, f"{title}  ·  {n} filters  ·  {int(dead.sum())} dead (crossed out)", ha="left", va="top",
              fontsize=plt.rcParams["axes.titlesize"])
+    return fig
+
+
+def _upscaled(img: np.ndarray, height: int) -> np.ndarray:
+    """``img`` enlarged by the largest whole factor that keeps it within ``height`` pixels (never below 1x)."""
+    f = max(1, height // img.shape[0])
+    return np.repeat(np.repeat(img, f, axis=0), f, axis=1)
+
+
+def plot_examples(patterns: np.ndarray, patches: np.ndarray, titles: Sequence[str], height: int = 128,
+                  n_patches: int = 6, dead: np.ndarray | None = None):
+    """One row per filter: its pattern, then its strongest dataset examples (receptive-field crops), each enlarged
+    by a whole factor to about ``height`` pixels (never below its own size), a title above each row.
+
+    ``patterns`` ``(F, H, W, 3)`` uint8; ``patches`` ``(F, k, s, s, 3)`` uint8; ``titles`` one per filter;
+    ``dead`` marks filters that never fire on held-out scenes (their row says so instead of showing a pattern).
+    Used in notebook 02 (dataset examples, the filter atlas).
+    """
+    import matplotlib.pyplot as plt
+
+    pats = validate.array(patterns, "patterns", dtype=None, ndim=4)
+    pch = validate.array(patches, "patches", dtype=None, ndim=5)
+    if len(pch) != len(pats) or len(titles) != len(pats):
+        validate.fail("patches", f"one row of patches and one title per pattern ({len(pats)})",
+                      f"{len(pch)} rows, {len(titles)} titles")
+    height = validate.integer(height, "height", low=max(pats.shape[1], pch.shape[2]), high=512)
+    dead = np.zeros(len(pats), bool) if dead is None else validate.array(dead, "dead", dtype=bool, ndim=1)
+    k = min(validate.integer(n_patches, "n_patches", low=1, high=64), pch.shape[1])
+    rows = []
+    for f in range(len(pats)):
+        tiles = [_upscaled(pats[f], height)] + [_upscaled(pch[f, j], height) for j in range(k)]
+        h = max(t.shape[0] for t in tiles)
+        gap = np.full((h, 10, 3), 255, np.uint8)
+        padded = [np.pad(t, ((0, h - t.shape[0]), (0, 0), (0, 0)), constant_values=255) for t in tiles]
+        row = np.concatenate([padded[0], gap] + [x for t in padded[1:] for x in (t, gap[:, :3])], axis=1)[:, :-3]
+        if dead[f]:
+            row[:, : tiles[0].shape[1]] = 235
+        rows.append(row)
+    width = max(r.shape[1] for r in rows)
+    if width > MAX_WIDTH_PX:
+        validate.fail("n_patches", f"a row of at most {MAX_WIDTH_PX} px", f"{width} px", "show fewer patches")
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    fig, axes = _grid_axes(len(rows), 1, (rows[0].shape[0], width), top=24)
+    for ax, row, title, is_dead in zip(axes[:, 0], rows, titles, dead):
+        ax.imshow(row, interpolation="nearest")
+        ax.set_axis_off()
+        ax.set_title(title + ("  ·  never fires on held-out scenes: no pattern" if is_dead else ""), loc="left",
+                     pad=3)
     return fig

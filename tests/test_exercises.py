@@ -209,3 +209,16 @@ def test_unfinished_function_is_told_to_return():
         ...
 
     wrong(ex.check_scale(scale), "returns nothing", "return")
+
+
+def test_check_part_filter():
+    labels = ["street", "car wheels", "car other"]
+    shares = {"labels": labels, "parts": np.array([[0.1, 0.9, 0.0], [0.6, 0.2, 0.2], [0.0, 0.5, 0.5]])}
+    right(ex.check_part_filter(4, shares, [4, 7, 9], "car wheels"))
+    right(ex.check_part_filter(np.int64(9), shares, [4, 7, 9], "car wheels"))
+    wrong(ex.check_part_filter(7, shares, [4, 7, 9], "car wheels"), "only 20%")
+    wrong(ex.check_part_filter(5, shares, [4, 7, 9], "car wheels"), "not one of this block")
+    wrong(ex.check_part_filter("4", shares, [4, 7, 9], "car wheels"), "one filter number")
+    wrong(ex.check_part_filter(..., shares, [4, 7, 9], "car wheels"), "no answer yet")
+    with pytest.raises(ex.CheckSetupError):
+        ex.check_part_filter(4, shares, [4, 7, 9], "wings")

@@ -41,3 +41,24 @@ def test_boxes_can_carry_their_class_names():
     draw_scene(ax, s.images[0], s.objects[0], names=True)
     assert sorted(t.get_text() for t in ax.texts) == sorted(o.class_name for o in s.objects[0])
     plt.close(fig)
+
+
+def test_plot_examples_shows_each_pattern_and_its_patches_at_whole_multiples():
+    from helpers.plotting import FIGURE_STYLE, legibility_problems, plot_examples
+
+    rng = np.random.default_rng(0)
+    pats = rng.integers(0, 255, (2, 64, 64, 3), dtype=np.uint8)
+    pch = rng.integers(0, 255, (2, 5, 18, 18, 3), dtype=np.uint8)
+    with plt.rc_context(FIGURE_STYLE):
+        fig = plot_examples(pats, pch, ["block3 filter 3: car wheels, 100%", "block3 filter 9: street, 60%"],
+                            n_patches=3, dead=np.array([False, True]))
+        assert legibility_problems(fig) == []
+        row = fig.axes[0].images[0].get_array()
+        assert np.array_equal(row[:128:2, :128:2], pats[0]), "the pattern, at 2x"
+        assert np.array_equal(row[:126:7, 138:138 + 126:7], pch[0, 0]), "then its first patch, at 7x"
+        assert "never fires" in fig.axes[1].get_title(loc="left") and "never" not in fig.axes[0].get_title(loc="left")
+        plt.close(fig)
+    with pytest.raises(ValueError, match="^patches: "):
+        plot_examples(pats, pch[:1], ["a", "b"])
+    with pytest.raises(ValueError, match="^n_patches: "):
+        plot_examples(pats, rng.integers(0, 255, (2, 12, 64, 64, 3), dtype=np.uint8), ["a", "b"], n_patches=12)
