@@ -357,7 +357,6 @@ def check_part_filter(answer: Any, shares: dict, channels: Sequence[int], part: 
         return _wrong(f"expected one filter number (an int), got {type(answer).__name__} {answer!r:.40}.")
     channels = [int(c) for c in channels]
     column = np.asarray(shares["parts"])[:, shares["labels"].index(part)]
-    best = channels[int(column.argmax())]
     if int(answer) not in channels:
         return _wrong(f"filter {answer} is not one of this block's live filters.",
                       "the atlas lists filter numbers as they are in the layer; dead filters have no examples.")

@@ -5,6 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["setup", "quiet_stderr", "progress", "LegibilityWarning", "legibility_log"]
 

@@ -516,8 +516,6 @@ def plot_examples(patterns: np.ndarray, patches: np.ndarray, titles: Sequence[st
     ``dead`` marks filters that never fire on held-out scenes (their row says so instead of showing a pattern).
     Used in notebook 02 (dataset examples, the filter atlas).
     """
-    import matplotlib.pyplot as plt
-
     pats = validate.array(patterns, "patterns", dtype=None, ndim=4)
     pch = validate.array(patches, "patches", dtype=None, ndim=5)
     if len(pch) != len(pats) or len(titles) != len(pats):
