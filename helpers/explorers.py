@@ -271,7 +271,7 @@ class FilterExplorer(_View):
     """Pick a block and one of its filters; see the filter's pattern beside its dataset examples (the held-out
     patches that excite it most) and what the scenes' ground truth says they show.
 
-    Opens on the most selective filter of the first block (the largest share on one label).
+    Opens on the first block's first filter; choosing a block opens its first filter.
 
     Parameters
     ----------
