@@ -1,0 +1,652 @@
+"""Detection: many objects per image. A grid of the lecture's label vectors with anchors, its loss, IoU for many
+boxes, non-max suppression and average precision.
+
+The grid (YOLO-style, in the lecture's notation) splits the image into ``S x S`` cells; each cell has ``A``
+anchor shapes and each cell-and-anchor slot carries the label vector of :mod:`helpers.localization`,
+``[p_d, bx, by, bh, bw, c1, c2, c3]``, with one change: ``(bx, by)`` are relative to the *cell* (0..1 inside
+it), while ``(bh, bw)`` stay fractions of the *image*. Boxes everywhere else are the course's
+``(bx, by, bh, bw)`` image fractions (:mod:`helpers.scenes.schema`); class ids 1 motorcycle, 2 car, 3 pedestrian.
+
+Grids are indexed like images: ``y[n, row, col, anchor]``, ``row`` counting cells downwards (y), ``col``
+to the right (x).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import validate
+from .localization import LABEL_LENGTH
+from .scenes import SceneObject, box_corners
+
+__all__ = ["GridSpec", "encode_grid", "decode_grid", "grid_loss", "iou_matrix", "nms", "nms_per_class",
+           "nms_agreement", "AveragePrecision", "average_precision", "coco_map", "AP_METHODS", "COCO_IOU_THRESHOLDS"]
+
+#: The interpolations :func:`average_precision` knows.
+AP_METHODS = ("voc", "coco")
+#: COCO's IoU thresholds 0.50:0.05:0.95 (:func:`coco_map`).
+COCO_IOU_THRESHOLDS = tuple(round(0.5 + 0.05 * k, 2) for k in range(10))
+#: Object class ids (the background, 4, is no object: p_d = 0).
+_OBJECT_IDS = (1, 2, 3)
+
+
+# ------------------------------------------------------------------------------------------
+# input checks shared by this module
+# ------------------------------------------------------------------------------------------
+
+def _boxes(value: Any, name: str) -> np.ndarray:
+    """``(N, 4)`` boxes ``(bx, by, bh, bw)`` in image fractions, float64; ``N = 0`` (also ``[]``) is allowed."""
+    if value is not None and not isinstance(value, (str, bytes, dict)):
+        try:
+            arr = np.asarray(value)
+        except (ValueError, TypeError):
+            arr = None
+        if arr is not None and arr.dtype != object and arr.size == 0 and (
+                arr.shape == (0,) or (arr.ndim == 2 and arr.shape[1] == 4)):
+            return np.zeros((0, 4), np.float64)
+        if arr is not None and arr.dtype != object and arr.shape == (4,):
+            validate.fail(name, "boxes shaped (N, 4) as (bx, by, bh, bw)", "one box of shape (4,)",
+                          "for one box, wrap it in a list: [box]")
+    return validate.boxes(value, name, single=False)
+
+
+def _vector(value: Any, name: str, n: int, what: str) -> np.ndarray:
+    v = validate.array(value, name, ndim=1, nonempty=False) if not (
+        isinstance(value, (list, tuple)) and len(value) == 0) else np.zeros(0)
+    if len(v) != n:
+        validate.fail(name, f"one {what} per box ({n})", f"{len(v)}")
+    return v
+
+
+def _ids(value: Any, name: str, n: int, allowed: Sequence[int] | None = _OBJECT_IDS) -> np.ndarray:
+    if getattr(value, "dtype", None) == bool:
+        validate.fail(name, "whole-number class ids", validate.describe(value), kind=validate.InputTypeError)
+    v = _vector(value, name, n, "class id")
+    if not np.all(v == np.round(v)):
+        validate.fail(name, "whole-number class ids", f"{v[v != np.round(v)][0]}", kind=validate.InputTypeError)
+    ids = v.astype(np.int64)
+    if allowed is not None and ids.size and not np.isin(ids, allowed).all():
+        bad = int(ids[~np.isin(ids, allowed)][0])
+        validate.fail(name, "object class ids 1 motorcycle, 2 car, 3 pedestrian", f"{bad}",
+                      "the background (4) is no object: leave it out")
+    return ids
+
+
+def _max_out(value: Any) -> int | None:
+    return None if value is None else validate.integer(value, "max_out", low=0)
+
+
+# ------------------------------------------------------------------------------------------
+# The grid of label vectors with anchors
+# ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GridSpec:
+    """The detection grid: ``size x size`` cells, each with the anchor shapes ``anchors``.
+
+    Attributes
+    ----------
+    size : int
+        Cells per side ``S`` (1..64); a cell is ``1 / S`` of the image wide and high.
+    anchors : tuple of (h, w)
+        Anchor shapes as fractions of the image, height first like ``(bh, bw)``. The default has one tall
+        anchor (pedestrians) and one wide anchor (cars).
+    """
+
+    size: int = 4
+    anchors: tuple[tuple[float, float], ...] = ((0.45, 0.2), (0.3, 0.6))
+
+    def __post_init__(self):
+        object.__setattr__(self, "size", validate.integer(self.size, "size", low=1, high=64))
+        a = self.anchors
+        if isinstance(a, (str, bytes)) or not hasattr(a, "__len__"):
+            validate.fail("anchors", "a tuple of anchor shapes (h, w), e.g. ((0.45, 0.2), (0.3, 0.6))",
+                          validate.describe(a), kind=validate.InputTypeError)
+        if len(a) == 0:
+            validate.fail("anchors", "at least one anchor shape (h, w)", "none",
+                          "e.g. anchors=((0.45, 0.2), (0.3, 0.6))")
+        arr = validate.array(a, "anchors", ndim=2, last=2)
+        if (arr <= 0).any() or (arr > 1).any():
+            validate.fail("anchors", "anchor heights and widths in (0, 1] (fractions of the image)",
+                          f"values from {arr.min():.3g} to {arr.max():.3g}")
+        object.__setattr__(self, "anchors", tuple((float(h), float(w)) for h, w in arr))
+
+    @property
+    def n_anchors(self) -> int:
+        """``A``, the number of anchors per cell."""
+        return len(self.anchors)
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """One image's grid: ``(S, S, A, 8)``."""
+        return (self.size, self.size, self.n_anchors, LABEL_LENGTH)
+
+
+def _spec(spec: Any) -> GridSpec:
+    if not isinstance(spec, GridSpec):
+        validate.fail("spec", "a GridSpec, e.g. GridSpec(size=4)", validate.describe(spec),
+                      kind=validate.InputTypeError)
+    return spec
+
+
+def _shape_iou(h: float, w: float, anchors: np.ndarray) -> np.ndarray:
+    """IoU of a box of shape ``(h, w)`` with each anchor ``(h, w)``, all centred on the same point."""
+    inter = np.minimum(h, anchors[:, 0]) * np.minimum(w, anchors[:, 1])
+    return inter / (h * w + anchors[:, 0] * anchors[:, 1] - inter)
+
+
+def _objects(objects_per_image: Any) -> list[list[SceneObject]]:
+    if isinstance(objects_per_image, (str, bytes)) or not hasattr(objects_per_image, "__len__") or \
+            not len(objects_per_image):
+        validate.fail("objects_per_image", "a non-empty list of each image's objects (scenes.objects)",
+                      validate.describe(objects_per_image))
+    if any(not isinstance(objs, (list, tuple)) or any(not isinstance(o, SceneObject) for o in objs)
+           for objs in objects_per_image):
+        validate.fail("objects_per_image", "one list of SceneObjects per image (scenes.objects)",
+                      "something else in the list", "pass scenes.objects", kind=validate.InputTypeError)
+    for objs in objects_per_image:
+        for o in objs:
+            b = validate.boxes(o.box, "objects_per_image", single=True)
+            if b[2] <= 0 or b[3] <= 0:
+                validate.fail("objects_per_image", "object boxes with a height and width > 0",
+                              f"a {o.class_name} with box {tuple(o.box)}")
+    return [list(objs) for objs in objects_per_image]
+
+
+def encode_grid(objects_per_image: Sequence[Sequence[SceneObject]], spec: GridSpec = GridSpec(), *,
+                return_collisions: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """The grid of label vectors of a batch of images, the training target of a detector.
+
+    Each object goes to the cell that contains its centre ``(bx, by)`` (a centre on the image's right or bottom
+    edge belongs to the last cell) and, in that cell, to the anchor whose shape has the highest IoU with the
+    object's ``(bh, bw)``, both centred on the same point (ties: the lower anchor index). Its slot holds
+    ``[1, bx', by', bh, bw, c1, c2, c3]``, where
+
+    - ``bx' = bx * S - col`` and ``by' = by * S - row``: the centre **relative to the cell**, 0..1 inside it;
+    - ``bh, bw``: the height and width **relative to the image** (not to the cell, not to the anchor);
+    - ``c1, c2, c3``: one-hot class (1 motorcycle, 2 car, 3 pedestrian).
+
+    Empty slots are all zeros (``p_d = 0``; the rest is "don't care", masked by :func:`grid_loss`).
+
+    **Collisions**: when two objects of one image want the same cell and anchor, only one can be stored. The
+    larger one (box area ``bh * bw``) wins; for equal areas, the one listed first. The other is lost from the
+    target: each loss counts as one collision.
+
+    Parameters
+    ----------
+    objects_per_image : list of list of SceneObject
+        Each image's objects, e.g. ``scenes.objects`` from ``generate_scenes(n, seed, n_objects=(2, 4))``;
+        an empty list for an empty street.
+    spec : GridSpec
+        Grid size and anchors.
+    return_collisions : bool
+        Also return the number of objects lost to collisions per image.
+
+    Returns
+    -------
+    y : numpy.ndarray
+        ``(N, S, S, A, 8)`` float32, indexed ``y[n, row, col, anchor]``.
+    collisions : numpy.ndarray
+        ``(N,)`` int, only with ``return_collisions=True``: objects per image that are not in ``y``.
+
+    Examples
+    --------
+    >>> from helpers.scenes import SceneObject
+    >>> car = SceneObject(2, (0.3, 0.6, 0.2, 0.5), np.zeros((6, 2)))
+    >>> y = encode_grid([[car]], GridSpec(size=4))      # centre in column 1 (x 0.25..0.5), row 2 (y 0.5..0.75)
+    >>> y.shape, y[0, 2, 1, 1].astype(float).round(3).tolist()     # the wide anchor (index 1)
+    ((1, 4, 4, 2, 8), [1.0, 0.2, 0.4, 0.2, 0.5, 0.0, 1.0, 0.0])
+    """
+    spec = _spec(spec)
+    objects = _objects(objects_per_image)
+    if not isinstance(return_collisions, (bool, np.bool_)):
+        validate.fail("return_collisions", "True or False", validate.describe(return_collisions),
+                      kind=validate.InputTypeError)
+    s, anchors = spec.size, np.asarray(spec.anchors, np.float64)
+    y = np.zeros((len(objects),) + spec.shape, np.float32)
+    collisions = np.zeros(len(objects), np.int64)
+    for n, objs in enumerate(objects):
+        owner: dict[tuple[int, int, int], tuple[float, int]] = {}      # slot -> (area, object index)
+        for k, o in enumerate(objs):
+            bx, by, bh, bw = (float(v) for v in o.box)
+            col, row = min(math.floor(bx * s), s - 1), min(math.floor(by * s), s - 1)
+            slot = (row, col, int(np.argmax(_shape_iou(bh, bw, anchors))))
+            area = bh * bw
+            if slot in owner:
+                collisions[n] += 1
+                if area <= owner[slot][0]:
+                    continue
+            owner[slot] = (area, k)
+        for (row, col, a), (_, k) in owner.items():
+            o = objs[k]
+            bx, by, bh, bw = (float(v) for v in o.box)
+            y[n, row, col, a, :5] = (1.0, bx * s - col, by * s - row, bh, bw)
+            y[n, row, col, a, 4 + int(o.class_id)] = 1.0
+    return (y, collisions) if return_collisions else y
+
+
+def _grid(y: Any, spec: GridSpec, name: str = "y") -> np.ndarray:
+    """``(N, S, S, A, 8)`` from that shape or a network's flat ``(N, S, S, A * 8)``."""
+    v = validate.array(y, name, ndim=(4, 5))
+    s, a = spec.size, spec.n_anchors
+    want = f"(N, {s}, {s}, {a}, {LABEL_LENGTH}) or (N, {s}, {s}, {a * LABEL_LENGTH})"
+    if v.ndim == 4 and v.shape[1:] == (s, s, a * LABEL_LENGTH):
+        v = v.reshape((len(v),) + spec.shape)
+    if v.shape[1:] != spec.shape:
+        validate.fail(name, f"a batch of grids shaped {want} for this GridSpec", f"shape {v.shape}",
+                      "for one image, add a batch axis: y[None]; check spec's size and anchors")
+    return v
+
+
+def decode_grid(y: Any, spec: GridSpec = GridSpec(), threshold: float = 0.5
+                ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Read a grid (a target or a detector's output) back into boxes in image fractions.
+
+    Every slot whose score ``p_d * max(c1, c2, c3)`` is at least ``threshold`` gives one detection: the box
+    ``(bx, by, bh, bw)`` with ``bx = (col + bx') / S`` and ``by = (row + by') / S`` (undoing the cell offset of
+    :func:`encode_grid`; ``bh, bw`` are already image fractions), the score, and the class id
+    ``1 + argmax(c1, c2, c3)``. No suppression is done here: see :func:`nms_per_class`.
+
+    Parameters
+    ----------
+    y : array
+        ``(N, S, S, A, 8)`` grids, or a network's flat ``(N, S, S, A * 8)`` (anchor after anchor).
+    spec : GridSpec
+        The grid the network or :func:`encode_grid` used.
+    threshold : float
+        Lowest score kept, in [0, 1].
+
+    Returns
+    -------
+    list of (boxes, scores, class_ids)
+        One tuple per image: ``(M, 4)`` float64 boxes, ``(M,)`` float64 scores, ``(M,)`` int64 class ids
+        1..3, ordered by descending score (equal scores: row, column, anchor order). On a target from
+        :func:`encode_grid` the boxes are the objects' boxes (to float32 precision) with score 1, unless
+        collisions dropped some.
+    """
+    spec = _spec(spec)
+    v = _grid(y, spec)
+    threshold = validate.number(threshold, "threshold", low=0, high=1)
+    s, a = spec.size, spec.n_anchors
+    rows, cols = np.meshgrid(np.arange(s), np.arange(s), indexing="ij")
+    offx = np.broadcast_to(cols[:, :, None], (s, s, a)).reshape(-1).astype(np.float64)
+    offy = np.broadcast_to(rows[:, :, None], (s, s, a)).reshape(-1).astype(np.float64)
+    out = []
+    for grid in v.reshape(len(v), -1, LABEL_LENGTH):
+        scores = grid[:, 0] * grid[:, 5:].max(axis=1)
+        keep = np.flatnonzero(scores >= threshold)
+        keep = keep[np.argsort(-scores[keep], kind="stable")]
+        boxes = np.column_stack([(offx[keep] + grid[keep, 1]) / s, (offy[keep] + grid[keep, 2]) / s,
+                                 grid[keep, 3], grid[keep, 4]]).reshape(-1, 4)
+        out.append((boxes, scores[keep].astype(np.float64), 1 + grid[keep, 5:].argmax(axis=1).astype(np.int64)))
+    return out
+
+
+def _check_grid_tensors(y_true, y_pred) -> None:
+    shapes = []
+    for name, t in (("y_true", y_true), ("y_pred", y_pred)):
+        shape = getattr(t, "shape", None)
+        ok = shape is not None and (
+            (len(shape) == 5 and shape[-1] == LABEL_LENGTH)
+            or (len(shape) == 4 and shape[-1] is not None and shape[-1] % LABEL_LENGTH == 0))
+        if not ok or any(d is None for d in tuple(shape)[1:]):
+            validate.fail(name, f"a batch of grids shaped (N, S, S, A, {LABEL_LENGTH}) or (N, S, S, A * "
+                          f"{LABEL_LENGTH})", validate.describe(t) if shape is None else f"shape {tuple(shape)}",
+                          "encode targets with detection.encode_grid; for one image add a batch axis: y[None]")
+        shapes.append(tuple(shape))
+    slots = [math.prod(sh[1:]) for sh in shapes]
+    if slots[0] != slots[1]:
+        validate.fail("y_pred", f"as many grid entries per image as y_true ({shapes[0][1:]})",
+                      f"shape {shapes[1]}", "build the network's output for the same GridSpec")
+
+
+def grid_loss(y_true, y_pred):
+    """The slide's masked loss on every cell and anchor, averaged over the slots of each image.
+
+    For each slot (cell and anchor): if the target's ``p_d = 1``, the sum of the squared errors of all eight
+    entries ``[p_d, bx, by, bh, bw, c1, c2, c3]``; if ``p_d = 0``, only ``(p̂_d - p_d)²`` (the box and classes
+    are "don't care"). Per image, the **mean over its** ``S * S * A`` **slots**; Keras then averages over the
+    batch. A Keras 3 loss: ``model.compile(loss=grid_loss)``; works on NumPy arrays and tensors.
+
+    Parameters
+    ----------
+    y_true, y_pred : array or tensor
+        ``(N, S, S, A, 8)``, or flat ``(N, S, S, A * 8)`` (anchor after anchor), same number of entries.
+
+    Returns
+    -------
+    tensor
+        ``(N,)`` loss per image.
+    """
+    from keras import ops
+
+    _check_grid_tensors(y_true, y_pred)
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
+    n_slots = math.prod(tuple(y_pred.shape)[1:]) // LABEL_LENGTH
+    t = ops.reshape(y_true, (-1, n_slots, LABEL_LENGTH))
+    p = ops.reshape(y_pred, (-1, n_slots, LABEL_LENGTH))
+    se = ops.square(p - t)
+    per_slot = ops.where(t[..., 0] > 0.5, ops.sum(se, axis=-1), se[..., 0])
+    return ops.mean(per_slot, axis=-1)
+
+
+# ------------------------------------------------------------------------------------------
+# IoU and non-max suppression
+# ------------------------------------------------------------------------------------------
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ax0, ay0, ax1, ay1 = (c[:, None] for c in box_corners(a).T)
+    bx0, by0, bx1, by1 = (c[None, :] for c in box_corners(b).T)
+    inter = np.clip(np.minimum(ax1, bx1) - np.maximum(ax0, bx0), 0, None) * \
+        np.clip(np.minimum(ay1, by1) - np.maximum(ay0, by0), 0, None)
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+
+
+def iou_matrix(a: Any, b: Any) -> np.ndarray:
+    """IoU of every box of ``a`` with every box of ``b``.
+
+    Parameters
+    ----------
+    a, b : array
+        ``(N, 4)`` and ``(M, 4)`` boxes ``(bx, by, bh, bw)`` in image fractions (N or M may be 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, M)`` float64 in [0, 1]: 1 for identical boxes (with an area), 0 for disjoint or only touching
+        boxes; a box of zero area has IoU 0 with anything. Areas come from the corners, so that a box is
+        exactly as large as its overlap with itself.
+    """
+    return _iou(_boxes(a, "a"), _boxes(b, "b"))
+
+
+def _greedy_nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, max_out: int | None) -> np.ndarray:
+    order = np.lexsort((np.arange(len(scores)), -scores))       # highest score first; ties: lower index
+    overlap = _iou(boxes, boxes)
+    suppressed = np.zeros(len(scores), bool)
+    keep: list[int] = []
+    for i in order:
+        if max_out is not None and len(keep) >= max_out:
+            break
+        if suppressed[i]:
+            continue
+        keep.append(int(i))
+        suppressed |= overlap[i] > iou_threshold
+    return np.asarray(keep, np.int64)
+
+
+def nms(boxes: Any, scores: Any, iou_threshold: float = 0.5, max_out: int | None = None) -> np.ndarray:
+    """Greedy non-max suppression, class-blind.
+
+    Repeatedly keep the highest-scoring box left (equal scores: the lower index first) and drop every remaining
+    box whose IoU with it is **greater than** ``iou_threshold`` (a box at exactly the threshold stays), as
+    ``tf.image.non_max_suppression`` does.
+
+    Parameters
+    ----------
+    boxes : array
+        ``(N, 4)`` boxes ``(bx, by, bh, bw)`` in image fractions.
+    scores : array
+        ``(N,)`` scores.
+    iou_threshold : float
+        In [0, 1].
+    max_out : int, optional
+        Keep at most this many boxes.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 indices of the kept boxes, in the order they were kept (descending score).
+    """
+    b = _boxes(boxes, "boxes")
+    s = _vector(scores, "scores", len(b), "score")
+    t = validate.number(iou_threshold, "iou_threshold", low=0, high=1)
+    return _greedy_nms(b, s, t, _max_out(max_out))
+
+
+def nms_per_class(boxes: Any, scores: Any, class_ids: Any, iou_threshold: float = 0.5,
+                  max_out: int | None = None) -> np.ndarray:
+    """Non-max suppression within each class: a car never suppresses a pedestrian.
+
+    :func:`nms` on the boxes of each class separately, then all kept boxes ordered by descending score
+    (equal scores: lower index first); ``max_out`` caps the total.
+
+    Parameters
+    ----------
+    boxes, scores, iou_threshold, max_out
+        As for :func:`nms`.
+    class_ids : array
+        ``(N,)`` whole-number class ids (any labels; the course's are 1..3).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 indices into ``boxes`` of the kept detections.
+    """
+    b = _boxes(boxes, "boxes")
+    s = _vector(scores, "scores", len(b), "score")
+    c = _ids(class_ids, "class_ids", len(b), allowed=None)
+    t = validate.number(iou_threshold, "iou_threshold", low=0, high=1)
+    max_out = _max_out(max_out)
+    kept = [idx[_greedy_nms(b[idx], s[idx], t, None)] for idx in (np.flatnonzero(c == k) for k in np.unique(c))]
+    kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+    kept = kept[np.lexsort((kept, -s[kept]))]
+    return (kept if max_out is None else kept[:max_out]).astype(np.int64)
+
+
+def _nms_case(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """A random NMS problem whose IoU decisions are exact in float32 too: corners on a grid of 1/step (step 8
+    or 256), thresholds multiples of 1/8, so TensorFlow's float32 arithmetic and ours agree on every
+    comparison, including IoU exactly at the threshold. Scores are continuous or from 3 values (ties)."""
+    n = int(rng.integers(1, 25))
+    step = 8 if rng.random() < 0.4 else 256
+    centres = rng.integers(0, step + 1, (int(rng.integers(1, 4)), 2))
+    pick = centres[rng.integers(0, len(centres), n)]
+    half = rng.integers(0, max(step // 4, 2), (n, 2, 2))                 # distances to the 4 edges
+    lo = np.clip(pick - half[:, 0], 0, step)
+    hi = np.clip(pick + half[:, 1], 0, step)
+    corners = np.column_stack([lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]]) / step     # x0, y0, x1, y1
+    if rng.random() < 0.5:
+        scores = rng.random(n)
+    else:
+        scores = rng.choice([0.3, 0.6, 0.9], n)
+    threshold = float(rng.integers(0, 9)) / 8
+    max_out = int(rng.integers(1, n + 1)) if rng.random() < 0.3 else n
+    return corners, scores, threshold, max_out
+
+
+def nms_agreement(n_cases: int = 200, seed: int = 0) -> float:
+    """The fraction of random cases on which :func:`nms` keeps exactly the boxes, in the same order, that
+    ``tf.image.non_max_suppression`` keeps (boxes given to it as corners ``[y0, x0, y1, x1]``).
+
+    The cases (seeded) mix clustered boxes, zero-area boxes, tied scores, IoUs exactly at the threshold and
+    ``max_out`` caps. Imports TensorFlow. Expected: 1.0.
+    """
+    n_cases = validate.integer(n_cases, "n_cases", low=1, high=10_000)
+    seed = validate.integer(seed, "seed", low=0)
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    same = 0
+    for _ in range(n_cases):
+        corners, scores, threshold, max_out = _nms_case(rng)
+        x0, y0, x1, y1 = corners.T
+        ours = nms(np.column_stack([(x0 + x1) / 2, (y0 + y1) / 2, y1 - y0, x1 - x0]), scores, threshold, max_out)
+        theirs = tf.image.non_max_suppression(np.column_stack([y0, x0, y1, x1]).astype(np.float32),
+                                              scores.astype(np.float32), max_out, iou_threshold=threshold).numpy()
+        same += int(np.array_equal(ours, theirs))
+    return same / n_cases
+
+
+# ------------------------------------------------------------------------------------------
+# Average precision
+# ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AveragePrecision:
+    """The result of :func:`average_precision`.
+
+    Attributes
+    ----------
+    per_class : dict of int to float
+        AP of each class id that has at least one ground-truth box.
+    curves : dict of int to (precision, recall)
+        Per class, two ``(D,)`` arrays: precision and recall after each of the class's ``D`` detections in
+        descending score (before interpolation). Empty arrays when the class has no detections.
+    mean_ap : float
+        mAP: the mean of ``per_class``.
+    n_ground_truth : dict of int to int
+        Ground-truth boxes per class.
+    iou_threshold : float
+    method : str
+    """
+
+    per_class: dict[int, float]
+    curves: dict[int, tuple[np.ndarray, np.ndarray]] = field(repr=False)
+    mean_ap: float
+    n_ground_truth: dict[int, int]
+    iou_threshold: float
+    method: str
+
+
+def _per_image(value: Any, name: str, what: str) -> list:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        validate.fail(name, f"a list with one {what} per image", validate.describe(value),
+                      kind=validate.InputTypeError)
+    return list(value)
+
+
+def _detections(detections: Any) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    out = []
+    for i, d in enumerate(_per_image(detections, "detections", "(boxes, scores, class_ids)")):
+        name = f"detections[{i}]"
+        if not isinstance(d, (list, tuple)) or len(d) != 3:
+            validate.fail(name, "a tuple (boxes, scores, class_ids), as decode_grid gives", validate.describe(d),
+                          kind=validate.InputTypeError)
+        b = _boxes(d[0], name + " boxes")
+        out.append((b, _vector(d[1], name + " scores", len(b), "score"), _ids(d[2], name + " class_ids", len(b))))
+    return out
+
+
+def _ground_truth(ground_truth: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    out = []
+    for i, g in enumerate(_per_image(ground_truth, "ground_truth", "(boxes, class_ids)")):
+        name = f"ground_truth[{i}]"
+        if isinstance(g, list) and all(isinstance(o, SceneObject) for o in g):    # scenes.objects[i]
+            g = (np.array([o.box for o in g], np.float64).reshape(-1, 4), [o.class_id for o in g])
+        if not isinstance(g, (list, tuple)) or len(g) != 2:
+            validate.fail(name, "a tuple (boxes, class_ids) or a list of SceneObjects", validate.describe(g),
+                          kind=validate.InputTypeError)
+        b = _boxes(g[0], name + " boxes")
+        out.append((b, _ids(g[1], name + " class_ids", len(b))))
+    return out
+
+
+def _match(dets: list, gts: list, cls: int, iou_threshold: float) -> tuple[np.ndarray, int]:
+    """True/false positive flags of class ``cls``'s detections, in descending score, and its number of
+    ground-truth boxes. VOC rule: a detection takes the ground-truth box of its image and class it overlaps
+    most; a match if that IoU >= the threshold and the box is not taken yet, otherwise a false positive."""
+    gt_boxes = [g[0][g[1] == cls] for g in gts]
+    taken = [np.zeros(len(g), bool) for g in gt_boxes]
+    image, index, score = [], [], []
+    for n, (b, s, c) in enumerate(dets):
+        k = np.flatnonzero(c == cls)
+        image += [n] * len(k)
+        index += k.tolist()
+        score += s[k].tolist()
+    image_a, index_a, score_a = np.asarray(image, np.int64), np.asarray(index, np.int64), np.asarray(score)
+    order = np.lexsort((index_a, image_a, -score_a))    # descending score; ties: image, then detection order
+    tp = np.zeros(len(order), bool)
+    for r, j in enumerate(order):
+        n, k = image_a[j], index_a[j]
+        if not len(gt_boxes[n]):
+            continue
+        overlaps = _iou(dets[n][0][k:k + 1], gt_boxes[n])[0]
+        best = int(np.argmax(overlaps))
+        if overlaps[best] >= iou_threshold and not taken[n][best]:
+            tp[r] = True
+            taken[n][best] = True
+    return tp, sum(len(g) for g in gt_boxes)
+
+
+def _ap(precision: np.ndarray, recall: np.ndarray, method: str) -> float:
+    if method == "voc":      # all points (VOC 2010+): area under the precision envelope
+        mrec = np.concatenate([[0.0], recall, [1.0]])
+        mpre = np.concatenate([[0.0], precision, [0.0]])
+        mpre = np.maximum.accumulate(mpre[::-1])[::-1]
+        step = np.flatnonzero(mrec[1:] != mrec[:-1])
+        return float(np.sum((mrec[step + 1] - mrec[step]) * mpre[step + 1]))
+    # coco: the envelope read at 101 recall levels 0, 0.01, ..., 1 (0 where the recall is never reached)
+    envelope = np.maximum.accumulate(precision[::-1])[::-1]
+    at = np.searchsorted(recall, np.linspace(0.0, 1.0, 101), side="left")
+    q = np.zeros(101)
+    q[at < len(envelope)] = envelope[at[at < len(envelope)]]
+    return float(np.mean(q))
+
+
+def average_precision(detections: Any, ground_truth: Any, iou_threshold: float = 0.5,
+                      method: str = "voc") -> AveragePrecision:
+    """Average precision per class and its mean (mAP) over a set of images.
+
+    Per class, all its detections (over all images) are taken in descending score (equal scores: image order,
+    then detection order) and matched greedily with the VOC rule: a detection goes to the ground-truth box of
+    the same image and class it overlaps most; if that IoU is at least ``iou_threshold`` (``>=``, as in the
+    VOC devkit's MATLAB code and in COCO) and the box is not matched yet, it is a true positive and the box is
+    matched; otherwise (too little overlap, or the box is already taken: a duplicate) a false positive.
+    (COCO's own matcher would try the next-best free box instead; the two differ only where ground-truth boxes
+    of one class overlap each other.) Precision and recall after each detection make the curve; AP is the area
+    under its envelope (precision made non-increasing: the best precision at this recall or any higher one).
+
+    Parameters
+    ----------
+    detections : list of (boxes, scores, class_ids)
+        One tuple per image, e.g. :func:`decode_grid`'s output after :func:`nms_per_class`: ``(M, 4)`` boxes
+        ``(bx, by, bh, bw)``, ``(M,)`` scores, ``(M,)`` class ids 1..3 (M may be 0).
+    ground_truth : list of (boxes, class_ids), or of lists of SceneObject
+        One entry per image (``scenes.objects`` works).
+    iou_threshold : float
+        In (0, 1]: the overlap a true positive needs.
+    method : {"voc", "coco"}
+        ``"voc"``: all-point interpolation (VOC 2010 and later); ``"coco"``: the mean of the envelope at the
+        101 recall levels 0, 0.01, ..., 1 (COCO).
+
+    Returns
+    -------
+    AveragePrecision
+        ``per_class`` and ``curves`` for every class with at least one ground-truth box; ``mean_ap`` their mean.
+        A class with ground truth but no detections has AP 0; detections of a class without ground truth
+        do not count.
+    """
+    dets, gts = _detections(detections), _ground_truth(ground_truth)
+    if len(dets) != len(gts):
+        validate.fail("detections", f"one entry per image of ground_truth ({len(gts)})", f"{len(dets)} entries")
+    iou_threshold = validate.number(iou_threshold, "iou_threshold", low=0, high=1, low_open=True)
+    method = validate.choice(method, "method", AP_METHODS)
+    classes = sorted({int(c) for _, ids in gts for c in ids})
+    if not classes:
+        validate.fail("ground_truth", "at least one ground-truth box (AP is precision over what there is to find)",
+                      "no boxes in any image")
+    per_class, curves, counts = {}, {}, {}
+    for cls in classes:
+        tp, n_gt = _match(dets, gts, cls, iou_threshold)
+        ctp, cfp = np.cumsum(tp), np.cumsum(~tp)
+        recall = ctp / n_gt
+        precision = ctp / np.maximum(ctp + cfp, 1)
+        per_class[cls] = _ap(precision, recall, method)
+        curves[cls] = (precision, recall)
+        counts[cls] = n_gt
+    return AveragePrecision(per_class, curves, float(np.mean(list(per_class.values()))), counts,
+                            iou_threshold, method)
+
+
+def coco_map(detections: Any, ground_truth: Any) -> float:
+    """COCO's mAP ("AP@[.5:.95]"): the mean over the IoU thresholds 0.50, 0.55, ..., 0.95 of the 101-point mAP
+    of :func:`average_precision` (``method="coco"``). Same arguments as :func:`average_precision`."""
+    return float(np.mean([average_precision(detections, ground_truth, t, "coco").mean_ap
+                          for t in COCO_IOU_THRESHOLDS]))
