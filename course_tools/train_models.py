@@ -3,7 +3,7 @@
     python -m course_tools.train_models                    # all models -> data/models/, then data/MANIFEST
     python -m course_tools.train_models --smoke --out DIR  # every model at a tiny size, in seconds (CI)
     python -m course_tools.train_models --only localizer   # one model (its base is read from --out)
-    python -m course_tools.train_models --quick            # shorter (about 18 minutes), figures a little lower
+    python -m course_tools.train_models --quick            # shorter (about 20 minutes), figures a little lower
 
 The models and their order come from the registry :data:`helpers.shipped.MODELS`; each has a recipe
 here (data, loss, epochs, the figure it is judged by). Models built on the course convnet's blocks
@@ -43,6 +43,15 @@ from helpers.course_model import (  # noqa: E402
     evaluate,
     preprocess,
 )
+from helpers.detection import (  # noqa: E402
+    GridSpec,
+    average_precision,
+    coco_map,
+    decode_grid,
+    encode_grid,
+    grid_loss,
+    nms_per_class,
+)
 from helpers.landmarks import decode_landmarks, pck, pedestrian_data  # noqa: E402
 from helpers.localization import encode_scenes, evaluate_localizer, practical_loss  # noqa: E402
 from helpers.paths import BUILD_DIR  # noqa: E402
@@ -50,7 +59,7 @@ from helpers.scenes import generate_scenes  # noqa: E402
 
 from . import manifest  # noqa: E402
 
-__all__ = ["Size", "FULL", "QUICK", "SMOKE", "RECIPES", "Batches", "Progress", "train_all", "main"]
+__all__ = ["Size", "FULL", "QUICK", "SMOKE", "RECIPES", "DETECTION_SPEC", "Batches", "Progress", "train_all", "main"]
 
 
 @dataclass(frozen=True)
@@ -64,21 +73,28 @@ class Size:
 
 
 #: ``make model``'s sizes (pose models: ``train`` pedestrians, doubled by their mirrored copies). A retrain reproduces
-#: the shipped files' figures (the README has them side by side); about 32 minutes on 2 idle CPU cores.
+#: the shipped files' figures (the README has them side by side); about 37 minutes on 2 idle CPU cores.
 FULL = {
     "course_convnet": Size(train=32000, val=2000, test=2000, epochs=12),
     "localizer": Size(train=30000, val=2000, test=2000, epochs=12),
     "pose_regressor": Size(train=15000, val=1000, test=1000, epochs=15),
     "pose_heatmaps": Size(train=15000, val=1000, test=1000, epochs=15),
     "pose_block3_regressor": Size(train=15000, val=1000, test=1000, epochs=15),   # as pose_heatmaps: controlled
+    # 1..3 objects a scene. About 5 min on 2 idle cores: 313 steps/epoch x 10 = 3130 steps of 64. Measured in a
+    # 20-step run (1280 scenes) next to the block-3 regressor: a detector step takes 0.6-0.7x of its step, whose
+    # 7035 full-size steps took 12.2 min (build/training.json), so ~65 ms/step idle -> ~3.5 min of training.
+    # Drawing the 22000 scenes ~1.5 min (3.9 ms/scene, one worker), judging a few seconds. Upper bound: this
+    # recipe at 4000 scenes x 5 epochs on cores busy with another job took 150 ms/step -> ~9.5 min in all.
+    "grid_detector": Size(train=20000, val=1000, test=1000, epochs=10),
 }
-#: ``--quick``: about 18 minutes; every figure a little lower than the shipped files' (see the README).
+#: ``--quick``: about 20 minutes; every figure a little lower than the shipped files' (see the README).
 QUICK = {
     "course_convnet": Size(train=30000, val=2000, test=2000, epochs=12),
     "localizer": Size(train=24000, val=2000, test=2000, epochs=10),
     "pose_regressor": Size(train=15000, val=1000, test=1000, epochs=10),
     "pose_heatmaps": Size(train=15000, val=1000, test=1000, epochs=8),
     "pose_block3_regressor": Size(train=15000, val=1000, test=1000, epochs=8),
+    "grid_detector": Size(train=12000, val=1000, test=1000, epochs=8),
 }
 #: ``--smoke``: the same recipes at a tiny size (seconds each): checks that every model still trains and saves.
 SMOKE = {name: Size(train=96, val=32, test=32, epochs=1) for name in FULL}
@@ -209,6 +225,31 @@ def _pose(name: str) -> Callable[[Size, Path], dict]:
     return recipe
 
 
+#: The detector's grid (S = 4, the default anchors) and the score a slot needs to count as a detection when judged.
+DETECTION_SPEC = GridSpec()
+DETECTION_THRESHOLD = 0.3
+#: Objects per training/validation/test scene of the detector: several classes per image, overlaps included.
+DETECTION_OBJECTS = (1, 3)
+
+
+def _grid_detector(size: Size, out: Path) -> dict:
+    tr = generate_scenes(size.train, TRAIN_SEED, n_objects=DETECTION_OBJECTS)
+    va = generate_scenes(size.val, VALIDATION_SEED, n_objects=DETECTION_OBJECTS)
+    keras.utils.set_random_seed(0)
+    model = shipped.build("grid_detector", shipped.load("course_convnet", shipped.path("course_convnet", out)))
+    _fit("grid_detector", model, tr.images, encode_grid(tr.objects, DETECTION_SPEC),
+         (va.images, encode_grid(va.objects, DETECTION_SPEC)), grid_loss, size)
+    te = generate_scenes(size.test, TEST_SEED, n_objects=DETECTION_OBJECTS)
+    grids = model.predict(preprocess(te.images), batch_size=256, verbose=0)
+    detections = []
+    for boxes, scores, ids in decode_grid(grids, DETECTION_SPEC, threshold=DETECTION_THRESHOLD):
+        keep = nms_per_class(boxes, scores, ids, iou_threshold=0.5)
+        detections.append((boxes[keep], scores[keep], ids[keep]))
+    map_50 = average_precision(detections, te.objects, iou_threshold=0.5, method="voc").mean_ap
+    _save("grid_detector", model, out)
+    return {"map_50": round(map_50, 4), "map_coco": round(coco_map(detections, te.objects), 4)}
+
+
 #: How each registry model is trained (a test checks that every registry entry has one).
 RECIPES: dict[str, Callable[[Size, Path], dict]] = {
     "course_convnet": _course_convnet,
@@ -216,6 +257,7 @@ RECIPES: dict[str, Callable[[Size, Path], dict]] = {
     "pose_regressor": _pose("pose_regressor"),
     "pose_heatmaps": _pose("pose_heatmaps"),
     "pose_block3_regressor": _pose("pose_block3_regressor"),
+    "grid_detector": _grid_detector,
 }
 
 
@@ -256,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     size = ap.add_mutually_exclusive_group()
     size.add_argument("--smoke", action="store_true", help="tiny sizes: every model trains in seconds (for CI)")
     size.add_argument("--quick", action="store_true",
-                      help="shorter training (about 18 minutes), figures a little below the shipped files'")
+                      help="shorter training (about 20 minutes), figures a little below the shipped files'")
     ap.add_argument("--out", type=Path, default=shipped.MODELS_DIR, help="folder for the .keras files")
     ap.add_argument("--only", nargs="+", choices=list(shipped.MODELS), help="train only these models")
     args = ap.parse_args(argv)

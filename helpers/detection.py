@@ -19,12 +19,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import validate
+from . import shipped, validate
 from .localization import LABEL_LENGTH
 from .scenes import SceneObject, box_corners
 
 __all__ = ["GridSpec", "encode_grid", "decode_grid", "grid_loss", "iou_matrix", "nms", "nms_per_class",
-           "nms_agreement", "AveragePrecision", "average_precision", "coco_map", "AP_METHODS", "COCO_IOU_THRESHOLDS"]
+           "nms_agreement", "AveragePrecision", "average_precision", "coco_map", "AP_METHODS", "COCO_IOU_THRESHOLDS",
+           "build_grid_detector", "load_grid_detector"]
 
 #: The interpolations :func:`average_precision` knows.
 AP_METHODS = ("voc", "coco")
@@ -650,3 +651,76 @@ def coco_map(detections: Any, ground_truth: Any) -> float:
     of :func:`average_precision` (``method="coco"``). Same arguments as :func:`average_precision`."""
     return float(np.mean([average_precision(detections, ground_truth, t, "coco").mean_ap
                           for t in COCO_IOU_THRESHOLDS]))
+
+
+# ------------------------------------------------------------------------------------------
+# The grid detector: the grid of label vectors straight out of the course convnet's blocks
+# ------------------------------------------------------------------------------------------
+
+def build_grid_detector(classifier, spec: GridSpec = GridSpec()):
+    """A small YOLO-style detector whose output is directly the grid of label vectors (notebook 06 uses it).
+
+    The course convnet's convolution blocks up to ``block4_conv1`` (an 8x8 map for 64 px; the classifier's
+    layers themselves, so their weights are shared, as in :func:`helpers.localization.build_localizer`), then a
+    3x3 convolution of 64 channels (relu), a max pooling from the map down to the ``S x S`` grid (2x2 for an 8x8
+    map and ``S = 4``), a 1x1 convolution to ``A * 8`` channels with a sigmoid and a reshape to ``(S, S, A, 8)``:
+    cell ``[row, col]`` of the output looks at the same ``1 / S`` of the image as cell ``[row, col]`` of
+    :func:`encode_grid`'s target, and each of its ``A`` slots is ``[p_d, bx', by', bh, bw, c1, c2, c3]``.
+
+    **Every entry is a sigmoid**, ``p_d`` and the classes included (no softmax): the slides' squared-error loss
+    (:func:`grid_loss`) treats each entry as a number in 0..1 to be pulled towards its target, and the targets
+    are all in 0..1 (``bx', by'`` relative to the cell, ``bh, bw`` fractions of the image, one-hot classes).
+    :func:`decode_grid` reads the output as it reads a target.
+
+    Only standard Keras layers: the model saves to ``.keras`` and loads back in safe mode
+    (:func:`load_grid_detector`).
+
+    Parameters
+    ----------
+    classifier : keras.Model
+        The course convnet (``course_model.build_course_convnet()`` or the shipped one); needs a layer
+        ``block4_conv1``.
+    spec : GridSpec
+        Grid size ``S`` and anchors ``A``. ``S`` must divide the side of ``block4_conv1``'s map (1, 2, 4 or 8
+        for 64 px images).
+
+    Returns
+    -------
+    keras.Model
+        Named ``grid_detector``: ``(N, H, W, 3)`` images in [0, 1] -> ``(N, S, S, A, 8)`` grids in (0, 1).
+
+    Examples
+    --------
+    >>> from helpers.course_model import build_course_convnet
+    >>> build_grid_detector(build_course_convnet()).output.shape
+    (None, 4, 4, 2, 8)
+    """
+    import keras
+    from keras import layers
+
+    validate.model(classifier, "classifier")
+    spec = _spec(spec)
+    try:
+        block4 = classifier.get_layer("block4_conv1")
+    except ValueError:
+        validate.fail("classifier", "the course convnet (a model with a layer 'block4_conv1')",
+                      f"the model {classifier.name!r} without one", "pass course_model.build_course_convnet() "
+                      "or course_model.load_course_model()")
+    h, w = (int(d) if d is not None else 0 for d in tuple(block4.output.shape)[1:3])
+    s, a = spec.size, spec.n_anchors
+    if h == 0 or h % s or w % s:
+        validate.fail("spec", f"a grid size S that divides block4_conv1's {h}x{w} map (S in "
+                      f"{', '.join(str(k) for k in range(1, h + 1) if h % k == 0 and w % k == 0)})",
+                      f"GridSpec(size={s})", "each cell pools a whole number of map positions; e.g. GridSpec(size=4)")
+    base = keras.Model(classifier.input, block4.output, name="conv_base")
+    inputs = keras.Input(classifier.input.shape[1:], name="image")
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="det_conv")(base(inputs))
+    x = layers.MaxPooling2D(pool_size=(h // s, w // s), name="det_pool")(x)                  # (S, S, 64)
+    x = layers.Conv2D(a * LABEL_LENGTH, 1, activation="sigmoid", name="det_slots")(x)       # (S, S, A * 8)
+    out = layers.Reshape(spec.shape, name="grid")(x)                                         # (S, S, A, 8)
+    return keras.Model(inputs, out, name="grid_detector")
+
+
+def load_grid_detector(path=None):
+    """The shipped grid detector (Keras safe mode); says how to make it when the file is missing."""
+    return shipped.load("grid_detector", path)

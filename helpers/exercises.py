@@ -643,3 +643,69 @@ def check_pck(fn: Callable[..., Any]) -> Feedback:
         return _wrong("you compared x and y separately.", "measure the distance: sqrt(dx² + dy²).")
     return _wrong(f"expected {want:.3f}, got {got:.3f}.", "distance <= alpha × max(bh, bw), averaged over all "
                                                           "landmarks of all objects.")
+
+
+
+# ------------------------------------------------------------------------------------------
+# 06 · detection
+# ------------------------------------------------------------------------------------------
+
+@_never_raises
+def check_iou_value(answer: Any, box_a: Sequence[float], box_b: Sequence[float], tol: float = 1e-3) -> Feedback:
+    """Exercise 06.1: the IoU of two given boxes ``(bx, by, bh, bw)``, as a number worked out by hand."""
+    f = _unanswered(answer, "a number between 0 and 1", "corners first: left = bx - bw/2, right = bx + bw/2.")
+    if f is not None:
+        return f
+    a = _as_array(answer, (), "one number")
+    if isinstance(a, Feedback):
+        return a
+    want = float(iou(box_a, box_b))
+    if abs(float(a) - want) <= tol:
+        return _right(f"IoU = {want:.3f}." + (" Touching is not overlapping: the intersection has no area."
+                                              if want == 0 else ""))
+    return _wrong(f"{float(a):.3f} is not it.", "intersection = overlap in x × overlap in y (0 if either is "
+                                                "negative); union = area a + area b − intersection.")
+
+
+@_never_raises
+def check_cell_anchor(answer: Any, obj: Any, spec: Any) -> Feedback:
+    """Exercise 06.2: ``(row, col, anchor)`` that the object ``obj`` (a SceneObject) is encoded to on ``spec``'s grid."""
+    from .detection import encode_grid
+
+    f = _unanswered(answer, "a tuple (row, col, anchor)", "row = int(by × S), col = int(bx × S)")
+    if f is not None:
+        return f
+    a = _as_array(answer, (3,), "three whole numbers (row, col, anchor)")
+    if isinstance(a, Feedback):
+        return a
+    y = encode_grid([[obj]], spec)[0]
+    want = tuple(int(v) for v in np.argwhere(y[..., 0] == 1)[0])
+    got = tuple(int(v) for v in a)
+    if got == want:
+        return _right(f"cell (row {want[0]}, col {want[1]}), anchor {want[2]}.")
+    if got[:2] != want[:2]:
+        return _wrong(f"cell (row {got[0]}, col {got[1]}) is not the one its centre is in.",
+                      "the row comes from by (down), the column from bx (across): int(by × S), int(bx × S).")
+    return _wrong(f"right cell, but anchor {got[2]} is not the best-fitting one.",
+                  "compare the box's shape (bh, bw) with each anchor's by IoU, both centred on the same point.")
+
+
+@_never_raises
+def check_nms(answer: Any, boxes: Any, scores: Any, threshold: float = 0.5) -> Feedback:
+    """Exercise 06.3: the indices non-max suppression keeps, best first."""
+    from .detection import nms
+
+    f = _unanswered(answer, "a list of box indices, best first", "start from the highest score")
+    if f is not None:
+        return f
+    try:
+        got = [int(v) for v in np.ravel(np.asarray(answer))]
+    except (TypeError, ValueError):
+        return _wrong(f"expected box indices, got {answer!r:.60}.")
+    want = [int(v) for v in nms(np.asarray(boxes, np.float32), np.asarray(scores, np.float32), threshold)]
+    if got == want:
+        return _right(f"kept {want}.")
+    if sorted(got) == sorted(want):
+        return _wrong("the right boxes, in another order.", "list them as NMS picks them: highest score first.")
+    return _wrong(f"{got} is not what NMS keeps.", f"take the best box, drop those overlapping it by IoU > "
+                                                   f"{threshold}, repeat with the best remaining.")

@@ -70,6 +70,7 @@ MODELS: dict[str, ShippedModel] = {m.name: m for m in (
     ShippedModel("pose_heatmaps", "heatmap pose model", "landmarks:build_heatmap_pose", base="course_convnet"),
     ShippedModel("pose_block3_regressor", "block-3 pose regressor", "landmarks:build_block3_regressor",
                  base="course_convnet"),
+    ShippedModel("grid_detector", "grid detector", "detection:build_grid_detector", base="course_convnet"),
 )}
 
 

@@ -227,6 +227,12 @@ CASES += [
     Case("heatmap pose with 0 joints", lambda: LM.build_heatmap_pose(model(), n_landmarks=0), E, ["n_landmarks:"]),
     Case("block-3 regressor without a model", lambda: LM.build_block3_regressor("model"), E, ["classifier:", "keras.Model"]),
     Case("block-3 regressor with 0 joints", lambda: LM.build_block3_regressor(model(), n_landmarks=0), E, ["n_landmarks:"]),
+    Case("grid detector on a grid that does not divide the map", lambda: __import__("helpers.detection").detection
+         .build_grid_detector(__import__("helpers.course_model").course_model.build_course_convnet(),
+                              __import__("helpers.detection").detection.GridSpec(size=3)), E,
+         ["spec:", "divides", "8x8"]),
+    Case("grid detector on a model without block4_conv1", lambda: __import__("helpers.detection").detection
+         .build_grid_detector(model()), E, ["classifier:", "block4_conv1"]),
     Case("tap a layer name", lambda: __import__("helpers.layers").layers.tap_model(model(), "c1"), E,
          ["layers:", "select_layers"]),
     Case("tap nothing", lambda: __import__("helpers.layers").layers.tap_model(model(), []), E, ["layers:", "non-empty"]),

@@ -222,3 +222,23 @@ def test_check_part_filter():
     wrong(ex.check_part_filter(..., shares, [4, 7, 9], "car wheels"), "no answer yet")
     with pytest.raises(ex.CheckSetupError):
         ex.check_part_filter(4, shares, [4, 7, 9], "wings")
+
+
+def test_detection_checks():
+    from helpers.detection import GridSpec
+    from helpers.scenes import SceneObject
+
+    right(ex.check_iou_value(0.0, (0.25, 0.5, 0.5, 0.5), (0.75, 0.5, 0.5, 0.5)))          # touching: 0
+    right(ex.check_iou_value(0.25, (0.5, 0.5, 0.8, 0.8), (0.5, 0.5, 0.4, 0.4)))           # inside: 0.16 / 0.64
+    wrong(ex.check_iou_value(0.5, (0.5, 0.5, 0.8, 0.8), (0.5, 0.5, 0.4, 0.4)), "not it")
+    wrong(ex.check_iou_value(..., (0.5, 0.5, 0.8, 0.8), (0.5, 0.5, 0.4, 0.4)), "no answer")
+    car = SceneObject(2, (0.6, 0.3, 0.2, 0.5), np.zeros((6, 2), np.float32))            # wide: anchor 1
+    spec = GridSpec(size=4, anchors=((0.45, 0.2), (0.3, 0.6)))
+    right(ex.check_cell_anchor((1, 2, 1), car, spec))                                   # row int(0.3*4)=1, col 2
+    wrong(ex.check_cell_anchor((2, 1, 1), car, spec), "row comes from by")
+    wrong(ex.check_cell_anchor((1, 2, 0), car, spec), "anchor 0")
+    boxes = np.array([[0.5, 0.5, 0.4, 0.4], [0.52, 0.5, 0.4, 0.4], [0.1, 0.1, 0.1, 0.1]], np.float32)
+    scores = np.array([0.6, 0.9, 0.5], np.float32)
+    right(ex.check_nms([1, 2], boxes, scores))                                          # box 0 overlaps box 1
+    wrong(ex.check_nms([2, 1], boxes, scores), "another order")
+    wrong(ex.check_nms([1, 0, 2], boxes, scores), "not what NMS keeps")

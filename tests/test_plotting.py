@@ -50,7 +50,7 @@ def test_plot_examples_shows_each_pattern_and_its_patches_at_whole_multiples():
     pats = rng.integers(0, 255, (2, 64, 64, 3), dtype=np.uint8)
     pch = rng.integers(0, 255, (2, 5, 18, 18, 3), dtype=np.uint8)
     with plt.rc_context(FIGURE_STYLE):
-        fig = plot_examples(pats, pch, ["block3 filter 3: car wheels, 100%", "block3 filter 9: street, 60%"],
+        fig = plot_examples(pats, pch, ["block3 filter 26: car wheels, 100%", "block3 filter 9: street, 60%"],
                             n_patches=3, dead=np.array([False, True]))
         assert legibility_problems(fig) == []
         row = fig.axes[0].images[0].get_array()
