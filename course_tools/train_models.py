@@ -73,7 +73,7 @@ class Size:
 
 
 #: ``make model``'s sizes (pose models: ``train`` pedestrians, doubled by their mirrored copies). A retrain reproduces
-#: the shipped files' figures (the README has them side by side); about 37 minutes on 2 idle CPU cores.
+#: the shipped files' figures (the README has them side by side); about 50 minutes on 2 idle CPU cores.
 FULL = {
     "course_convnet": Size(train=32000, val=2000, test=2000, epochs=12),
     "localizer": Size(train=30000, val=2000, test=2000, epochs=12),

@@ -651,20 +651,25 @@ def check_pck(fn: Callable[..., Any]) -> Feedback:
 # ------------------------------------------------------------------------------------------
 
 @_never_raises
-def check_iou_value(answer: Any, box_a: Sequence[float], box_b: Sequence[float], tol: float = 1e-3) -> Feedback:
-    """Exercise 06.1: the IoU of two given boxes ``(bx, by, bh, bw)``, as a number worked out by hand."""
-    f = _unanswered(answer, "a number between 0 and 1", "corners first: left = bx - bw/2, right = bx + bw/2.")
+def check_iou_values(answer: Any, pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
+                     tol: float = 1e-3) -> Feedback:
+    """Exercise 06.1: the IoU of each given pair of boxes ``(bx, by, bh, bw)``, as numbers worked out by hand."""
+    f = _unanswered(answer, "one number per pair of boxes", "corners first: left = bx - bw/2, right = bx + bw/2.")
     if f is not None:
         return f
-    a = _as_array(answer, (), "one number")
+    if isinstance(answer, (tuple, list)) and any(v is ... for v in answer):
+        return _wrong("not every IoU is filled in yet: replace each `...` with a number.")
+    a = _as_array(answer, (len(pairs),), f"{len(pairs)} numbers, one per pair")
     if isinstance(a, Feedback):
         return a
-    want = float(iou(box_a, box_b))
-    if abs(float(a) - want) <= tol:
-        return _right(f"IoU = {want:.3f}." + (" Touching is not overlapping: the intersection has no area."
-                                              if want == 0 else ""))
-    return _wrong(f"{float(a):.3f} is not it.", "intersection = overlap in x × overlap in y (0 if either is "
-                                                "negative); union = area a + area b − intersection.")
+    for k, ((box_a, box_b), got) in enumerate(zip(pairs, a)):
+        want = float(iou(box_a, box_b))
+        if abs(float(got) - want) > tol:
+            return _wrong(f"pair {k + 1}: {float(got):.3f} is not it.",
+                          "intersection = overlap in x × overlap in y (0 if either is negative or zero); "
+                          "union = area a + area b − intersection.")
+    return _right("all " + str(len(pairs)) + " right. Touching is not overlapping: an edge has no area; a box inside "
+                  "another shares its whole area with it.")
 
 
 @_never_raises

@@ -228,10 +228,12 @@ def test_detection_checks():
     from helpers.detection import GridSpec
     from helpers.scenes import SceneObject
 
-    right(ex.check_iou_value(0.0, (0.25, 0.5, 0.5, 0.5), (0.75, 0.5, 0.5, 0.5)))          # touching: 0
-    right(ex.check_iou_value(0.25, (0.5, 0.5, 0.8, 0.8), (0.5, 0.5, 0.4, 0.4)))           # inside: 0.16 / 0.64
-    wrong(ex.check_iou_value(0.5, (0.5, 0.5, 0.8, 0.8), (0.5, 0.5, 0.4, 0.4)), "not it")
-    wrong(ex.check_iou_value(..., (0.5, 0.5, 0.8, 0.8), (0.5, 0.5, 0.4, 0.4)), "no answer")
+    pairs = [((0.25, 0.5, 0.5, 0.5), (0.75, 0.5, 0.5, 0.5)), ((0.5, 0.5, 0.8, 0.8), (0.5, 0.5, 0.4, 0.4))]
+    right(ex.check_iou_values((0.0, 0.25), pairs))                    # touching: 0; inside: 0.16 / 0.64
+    wrong(ex.check_iou_values((0.0, 0.5), pairs), "pair 2")
+    wrong(ex.check_iou_values((0.1, 0.25), pairs), "pair 1")
+    wrong(ex.check_iou_values((0.0, ...), pairs), "not every")
+    wrong(ex.check_iou_values(..., pairs), "no answer")
     car = SceneObject(2, (0.6, 0.3, 0.2, 0.5), np.zeros((6, 2), np.float32))            # wide: anchor 1
     spec = GridSpec(size=4, anchors=((0.45, 0.2), (0.3, 0.6)))
     right(ex.check_cell_anchor((1, 2, 1), car, spec))                                   # row int(0.3*4)=1, col 2

@@ -15,7 +15,7 @@ ANSWER_CHECKS = {
     "class_accuracy": lambda a: ex.check_class_accuracy(a, np.eye(4, dtype=int) * 5 + 1),
     "best_channel": lambda a: ex.check_best_channel(a, TUNING, ["edge", "red", "blue"], "red"),
     "dead_filters": lambda a: ex.check_dead_filters(a, np.array([True, False, True])),
-    "iou_value": lambda a: ex.check_iou_value(a, (0.5, 0.5, 0.4, 0.4), (0.6, 0.5, 0.4, 0.4)),
+    "iou_values": lambda a: ex.check_iou_values(a, [((0.5, 0.5, 0.4, 0.4), (0.6, 0.5, 0.4, 0.4))]),
     "nms": lambda a: ex.check_nms(a, np.array([[0.5, 0.5, 0.4, 0.4], [0.52, 0.5, 0.4, 0.4]]), np.array([0.2, 0.9])),
     "part_filter": lambda a: ex.check_part_filter(a, {"labels": ["street", "car wheels"],
                                                       "parts": np.array([[0.2, 0.8], [1.0, 0.0]])}, [3, 5],
