@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["fourier_scale", "image_from_spectrum", "spectrum_from_image", "colour_decorrelation", "to_rgb",
            "from_rgb", "TYPICAL_COLOUR_MATRIX", "jitter", "random_scale", "random_rotate", "compose",
            "standard_transforms", "total_variation", "RegularisedPatterns", "regularised_patterns",
-           "high_frequency_share", "OBJECTIVES"]
+           "high_frequency_share", "OBJECTIVES", "SPATIAL"]
 
 OBJECTIVES = ("pre_activation", "post_activation")
 MAX_SIZE = 512
@@ -549,12 +549,16 @@ def _target_layer(model: "keras.Model", layer_name: Any, size: int):
     return by_name[layer_name]
 
 
+#: What of a channel's map :func:`regularised_patterns` maximises.
+SPATIAL = ("mean", "centre")
+
+
 def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequence[int] | int | None = None,
                          size: int = 64, *, steps: int = 128, lr: float = 0.01, decay: float = 1.0,
                          decorrelate: bool = True, fourier: bool = True,
                          transforms: Sequence[Callable] | None = None, tv_weight: float = 0.0,
                          objective: str = "pre_activation", seed: int = 0, colour_matrix=None,
-                         batched: bool = True) -> RegularisedPatterns:
+                         batched: bool = True, spatial: str = "mean") -> RegularisedPatterns:
     """Feature visualisation: for each channel, an image (in [0, 1]) that the channel responds to strongly.
 
     Every channel ``c`` gets its own image; all of them are optimised at once (Adam, ascent) to
@@ -599,6 +603,10 @@ def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequen
         From :func:`colour_decorrelation` of the training pictures; default :data:`TYPICAL_COLOUR_MATRIX`.
     batched : bool
         Optimise all channels at once (default) or one after another; both give the same images.
+    spatial : "mean" or "centre"
+        What of the channel's map is maximised: its mean over all positions (the *channel* objective: a
+        texture that fills the image) or its value at the middle position only (the *neuron* objective:
+        one pattern, as big as the unit's receptive field, in the middle).
 
     Returns
     -------
@@ -617,6 +625,7 @@ def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequen
     decorrelate = _flag(decorrelate, "decorrelate")
     fourier = _flag(fourier, "fourier")
     batched = _flag(batched, "batched")
+    spatial = validate.choice(spatial, "spatial", SPATIAL)
     modifiers = standard_transforms(size) if transforms is None else _transform_list(transforms)
     matrix = TYPICAL_COLOUR_MATRIX if colour_matrix is None else _colour_matrix(colour_matrix, "colour_matrix")
 
@@ -658,8 +667,10 @@ def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequen
         return tf.sigmoid(x)
 
     def value_of(images, chans):
-        a = extractor(images, training=False)
-        return tf.reduce_mean(tf.gather(a, chans, axis=3, batch_dims=1), axis=(1, 2))
+        a = tf.gather(extractor(images, training=False), chans, axis=3, batch_dims=1)     # (F, h, w)
+        if spatial == "centre":
+            return a[:, a.shape[1] // 2, a.shape[2] // 2]
+        return tf.reduce_mean(a, axis=(1, 2))
 
     b1, b2, eps = 0.9, 0.999, 1e-7
 
@@ -702,7 +713,8 @@ def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequen
         out_history.append(np.stack(history))
         out_params.append(params.numpy())
     settings = dict(size=size, steps=steps, lr=lr, decay=decay, decorrelate=decorrelate, fourier=fourier,
-                    transforms=len(modifiers), tv_weight=tv_weight, objective=objective, seed=seed)
+                    transforms=len(modifiers), tv_weight=tv_weight, objective=objective, seed=seed,
+                    spatial=spatial)
     return RegularisedPatterns(target.name, idx, np.concatenate(out_images), np.concatenate(out_value),
                                np.concatenate(out_before), np.concatenate(out_history, axis=1),
                                np.concatenate(out_params), matrix if decorrelate else None, settings)

@@ -404,3 +404,29 @@ def test_bad_inputs_name_the_argument(run, change, name):
     with pytest.raises(InputError) as error:
         fv.regularised_patterns(**kwargs)
     assert str(error.value).startswith(f"{name}: expected ")
+
+
+def test_centre_objective_changes_only_the_centre_units_window(run):
+    """The neuron objective: the value at the middle position only. Without the Fourier coupling, the colour mix
+    and the transforms, only the pixels that unit sees can change -- its receptive field, computed independently
+    (helpers.atlas) -- and the objective reported is the middle value, by hand."""
+    from helpers.atlas import receptive_field
+
+    model, _, _ = run
+    plain = dict(steps=10, lr=0.05, fourier=False, decorrelate=False, transforms=())
+    before = fv.regularised_patterns(model, "block2_conv1", [1, 2], SIZE, steps=1, lr=1e-9, fourier=False,
+                                     decorrelate=False, transforms=(), spatial="centre").images
+    r = fv.regularised_patterns(model, "block2_conv1", [1, 2], SIZE, spatial="centre", **plain)
+    rf = receptive_field(model, "block2_conv1")
+    h = SIZE // 2                                                   # the map's side after one 2x2 pooling
+    centre = rf.centre(h // 2)
+    lo, hi = int(np.floor(centre - rf.size / 2)), int(np.ceil(centre + rf.size / 2))
+    changed = np.abs(r.images - before).max(axis=(0, 3)) > 1e-4     # (SIZE, SIZE)
+    outside = changed.copy()
+    outside[max(lo, 0):hi, max(lo, 0):hi] = False
+    assert changed.any() and not outside.any(), "only the centre unit's window may change"
+    value = pre_activation(model, r.images)
+    np.testing.assert_allclose(r.objective, [value[k, h // 2, h // 2, c] for k, c in enumerate([1, 2])],
+                               rtol=1e-4, atol=1e-5)
+    with pytest.raises(InputError, match="^spatial: "):
+        fv.regularised_patterns(model, "block2_conv1", [1], SIZE, spatial="corner", **plain)
