@@ -8,9 +8,12 @@ package itself does no work and does not import TensorFlow.
 - :mod:`helpers.course_model` -- the course convnet: build, preprocess, train, load (00)
 - :mod:`helpers.activations` -- intermediate activations and what they measure (01)
 - :mod:`helpers.filters` -- filter patterns by gradient ascent (02)
+- :mod:`helpers.featurevis`, :mod:`helpers.atlas` -- patterns that read; dataset examples and what they fall on (02)
 - :mod:`helpers.cam` -- Grad-CAM, LayerCAM and whether a heatmap finds the object (03)
 - :mod:`helpers.localization` -- the slides' label vector ``[p_d, bx, by, bh, bw, c1, c2, c3]`` and losses (04)
 - :mod:`helpers.landmarks` -- landmarks, flips, pose models and PCK (05)
+- :mod:`helpers.detection` -- the grid of label vectors, its loss, IoU, NMS, AP/mAP, the grid detector (06)
+- :mod:`helpers.explain` -- saliency methods and how to judge them against exact ground truth (07, to come)
 - :mod:`helpers.uncertainty` -- bootstrap, Student-t and Wilson intervals: how sure each figure is
 - :mod:`helpers.shipped` -- the registry of shipped models: name -> file, builder, safe-mode loader
 - :mod:`helpers.layers`, :mod:`helpers.gradients` -- layer outputs of any Keras model; gradients, in one place
