@@ -141,14 +141,7 @@ def _shape_iou(h: float, w: float, anchors: np.ndarray) -> np.ndarray:
 
 
 def _objects(objects_per_image: Any) -> list[list[SceneObject]]:
-    if isinstance(objects_per_image, (str, bytes)) or not hasattr(objects_per_image, "__len__") or \
-            not len(objects_per_image):
-        validate.fail("objects_per_image", "a non-empty list of each image's objects (scenes.objects)",
-                      validate.describe(objects_per_image))
-    if any(not isinstance(objs, (list, tuple)) or any(not isinstance(o, SceneObject) for o in objs)
-           for objs in objects_per_image):
-        validate.fail("objects_per_image", "one list of SceneObjects per image (scenes.objects)",
-                      "something else in the list", "pass scenes.objects", kind=validate.InputTypeError)
+    objects_per_image = validate.scene_objects(objects_per_image, "objects_per_image", per="image")
     for objs in objects_per_image:
         for o in objs:
             b = validate.boxes(o.box, "objects_per_image", single=True)

@@ -131,13 +131,7 @@ def decode_label(y: Sequence[float], threshold: float = 0.5) -> tuple[str, tuple
 
 def encode_scenes(objects: Sequence[Sequence[SceneObject]]) -> np.ndarray:
     """``(N, 8)`` label vectors of a batch of scenes (their first, largest object; zeros for background)."""
-    if isinstance(objects, (str, bytes)) or not hasattr(objects, "__len__") or not len(objects):
-        validate.fail("objects", "a non-empty list of each scene's objects (scenes.objects)",
-                      validate.describe(objects))
-    if any(not isinstance(objs, (list, tuple)) or any(not isinstance(o, SceneObject) for o in objs)
-           for objs in objects):
-        validate.fail("objects", "one list of SceneObjects per scene (scenes.objects)",
-                      "something else in the list", "pass scenes.objects", kind=validate.InputTypeError)
+    objects = validate.scene_objects(objects, "objects")
     return np.stack([encode_label(objs[0] if objs else None) for objs in objects]).astype(np.float32)
 
 

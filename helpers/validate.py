@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 __all__ = ["InputError", "InputTypeError", "describe", "fail", "integer", "number", "choice", "array", "images",
-           "uint8_images", "boxes", "points", "class_index", "model", "file_path", "MAX_SCENES", "MAX_STEPS"]
+           "uint8_images", "boxes", "points", "class_index", "scene_objects", "model", "file_path", "MAX_SCENES", "MAX_STEPS"]
 
 #: Hard limits on what cannot fit in a laptop's memory or a lesson's time.
 MAX_SCENES = 200_000          # 64x64 scenes: 2.5 GB of uint8 pixels
@@ -254,6 +254,19 @@ def class_index(value: Any, name: str, n_classes: int, *, n: int | None = None, 
         fail(name, f"{what} indices in 0..{n_classes - 1} ({owner} has {n_classes} {plural})",
              f"{bad}, which is out of range", f"use 0..{n_classes - 1} ({what} indices count from 0)")
     return np.broadcast_to(arr, (n,)).copy() if n is not None else arr
+
+
+def scene_objects(value: Any, name: str = "objects", per: str = "scene") -> list:
+    """Each image's list of :class:`~helpers.scenes.SceneObject` (``scenes.objects``): a non-empty list of lists."""
+    from .scenes.schema import SceneObject
+
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or not len(value):
+        fail(name, f"a non-empty list of each {per}'s objects (scenes.objects)", describe(value))
+    if any(not isinstance(objs, (list, tuple)) or any(not isinstance(o, SceneObject) for o in objs)
+           for objs in value):
+        fail(name, f"one list of SceneObjects per {per} (scenes.objects)", "something else in the list",
+             "pass scenes.objects", kind=InputTypeError)
+    return list(value)
 
 
 def model(value: Any, name: str = "model"):
