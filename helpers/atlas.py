@@ -10,7 +10,8 @@ is *measured*, not guessed ("block 4 filter 37: car wheels, 91 %").
 - :func:`dataset_examples` -- each filter's top-``k`` activations over a set of images (at most one per image);
 - :meth:`DatasetExamples.patches` -- the receptive-field crops around them;
 - :func:`ground_truth_shares` -- where those activations fall: street or class, and which part (:data:`PARTS`);
-- :func:`name_filters` -- the most selective filters, named by what they fire on.
+- :func:`name_filters` -- the most selective filters, named by what they fire on;
+- :func:`centre_window` -- the window of a pattern that the map's middle unit sees (its whole world).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from .scenes import StreetScenes
 
 __all__ = ["ReceptiveField", "receptive_field", "DatasetExamples", "dataset_examples", "PARTS", "part_labels",
-           "ground_truth_shares", "name_filters"]
+           "ground_truth_shares", "name_filters", "centre_window"]
 
 #: Landmarks grouped into the parts the atlas names ("car wheels"); a landmark in no group is not a part.
 PARTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -244,3 +245,28 @@ def name_filters(shares: dict, channels: Sequence[int], threshold: float = 0.5) 
     out = [(int(channels[f]), shares["labels"][best[f]], float(top[f])) for f in range(len(parts))
            if top[f] >= threshold]
     return sorted(out, key=lambda t: (-t[2], t[0]))
+
+
+def centre_window(images: np.ndarray, field: ReceptiveField) -> np.ndarray:
+    """The receptive field of the middle unit of a layer's map, cut out of each image: ``(N, size, size, C)``.
+
+    The middle unit is the one at row and column ``map_size // 2``, with ``map_size = image_size // jump`` (as
+    ``featurevis.regularised_patterns(..., spatial="centre")`` maximises it). The window is cut as
+    :meth:`DatasetExamples.patches` cuts the dataset examples, so a middle-unit pattern and its filter's scene
+    patches show the same extent; parts outside the image are grey (128, or 0.5 for float images). Used in 02
+    (the four blocks side by side, and the patterns' complexity).
+    """
+    x = validate.array(images, "images", dtype=None, ndim=4)
+    if not isinstance(field, ReceptiveField):
+        validate.fail("field", "a ReceptiveField (atlas.receptive_field(model, layer))", validate.describe(field),
+                      kind=validate.InputTypeError)
+    n, h, w, c = x.shape
+    if h != w:
+        validate.fail("images", "square images (N, S, S, C)", f"shape {x.shape}")
+    middle = (h // field.jump) // 2
+    centre = field.centre(middle)
+    s = field.size
+    lo = int(np.round(centre - s / 2))
+    fill = 128 if x.dtype == np.uint8 else 0.5
+    padded = np.pad(x, ((0, 0), (s, s), (s, s), (0, 0)), constant_values=fill)
+    return padded[:, lo + s: lo + 2 * s, lo + s: lo + 2 * s].copy()

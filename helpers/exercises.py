@@ -369,6 +369,37 @@ def check_part_filter(answer: Any, shares: dict, channels: Sequence[int], part: 
                   "np.argsort(-shares[...]['parts'][:, labels.index(part)]).")
 
 
+@_never_raises
+def check_closest_filter(answer: Any, shares: dict, channels: Sequence[int], parts: Sequence[str]) -> Feedback:
+    """Exercise 02.4: the filter of one block with the largest share of its strongest activations on ``parts``
+    together (e.g. ``["car wheels", "motorcycle wheels"]``), judged by the scenes' ground truth
+    (``atlas.ground_truth_shares``). Right also says whether that share reaches half: the closest filter need
+    not be a detector."""
+    if not isinstance(shares, dict) or isinstance(parts, str) or not parts or \
+            any(p not in shares.get("labels", []) for p in parts):
+        raise CheckSetupError(f"parts must be a list of shares['labels'], got {parts!r}")
+    f = _unanswered(answer, "a filter number", "add up the filter's shares on the parts, then take the largest")
+    if f is not None:
+        return f
+    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+        return _wrong(f"expected one filter number (an int), got {type(answer).__name__} {answer!r:.40}.")
+    channels = [int(c) for c in channels]
+    if int(answer) not in channels:
+        return _wrong(f"filter {answer} is not one of this block's live filters.",
+                      "filter numbers are as in the layer; dead filters have no examples.")
+    table = np.asarray(shares["parts"])
+    on = table[:, [shares["labels"].index(p) for p in parts]].sum(axis=1)
+    share, best = float(on[channels.index(int(answer))]), float(on.max())
+    what = " and ".join(parts)
+    if share < best - 1e-9:
+        return _wrong(f"filter {answer} has {share:.0%} of its strongest activations on {what}; "
+                      f"another filter of this block has {best:.0%}.",
+                      "add the parts' columns, then np.argmax: channels[np.argmax(parts[:, i] + parts[:, j])].")
+    verdict = ("at least half: a detector of them" if share >= 0.5 else
+               "less than half, though no filter of this block does better: none of them detects these parts")
+    return _right(f"filter {answer}: {share:.0%} of its strongest activations fall on {what}, {verdict}.")
+
+
 # ------------------------------------------------------------------------------------------
 # 03 · class activation heatmaps
 # ------------------------------------------------------------------------------------------

@@ -514,19 +514,26 @@ def plot_examples(patterns: np.ndarray, patches: np.ndarray, titles: Sequence[st
 
     ``patterns`` ``(F, H, W, 3)`` uint8; ``patches`` ``(F, k, s, s, 3)`` uint8; ``titles`` one per filter;
     ``dead`` marks filters that never fire on held-out scenes (their row says so instead of showing a pattern).
-    Used in notebook 02 (dataset examples, the filter atlas).
+    Rows of different sizes (one filter per block, each with its own window) come as lists: ``patterns`` a list
+    of ``(H, W, 3)`` and ``patches`` a list of ``(k, s, s, 3)`` arrays. Used in notebook 02 (dataset examples,
+    the filter atlas, the four blocks side by side).
     """
-    pats = validate.array(patterns, "patterns", dtype=None, ndim=4)
-    pch = validate.array(patches, "patches", dtype=None, ndim=5)
+    if isinstance(patterns, (list, tuple)) and isinstance(patches, (list, tuple)):
+        pats = [validate.array(p, "patterns", dtype=None, ndim=3) for p in patterns]
+        pch = [validate.array(p, "patches", dtype=None, ndim=4) for p in patches]
+    else:
+        pats = validate.array(patterns, "patterns", dtype=None, ndim=4)
+        pch = validate.array(patches, "patches", dtype=None, ndim=5)
     if len(pch) != len(pats) or len(titles) != len(pats):
         validate.fail("patches", f"one row of patches and one title per pattern ({len(pats)})",
                       f"{len(pch)} rows, {len(titles)} titles")
-    height = validate.integer(height, "height", low=max(pats.shape[1], pch.shape[2]), high=512)
+    height = validate.integer(height, "height", low=max(max(p.shape[0] for p in pats),
+                                                        max(p.shape[1] for p in pch)), high=512)
     dead = np.zeros(len(pats), bool) if dead is None else validate.array(dead, "dead", dtype=bool, ndim=1)
-    k = min(validate.integer(n_patches, "n_patches", low=1, high=64), pch.shape[1])
+    k = min(validate.integer(n_patches, "n_patches", low=1, high=64), min(p.shape[0] for p in pch))
     rows = []
     for f in range(len(pats)):
-        tiles = [_upscaled(pats[f], height)] + [_upscaled(pch[f, j], height) for j in range(k)]
+        tiles = [_upscaled(pats[f], height)] + [_upscaled(pch[f][j], height) for j in range(k)]
         h = max(t.shape[0] for t in tiles)
         gap = np.full((h, 10, 3), 255, np.uint8)
         padded = [np.pad(t, ((0, h - t.shape[0]), (0, 0), (0, 0)), constant_values=255) for t in tiles]
@@ -537,8 +544,10 @@ def plot_examples(patterns: np.ndarray, patches: np.ndarray, titles: Sequence[st
     width = max(r.shape[1] for r in rows)
     if width > MAX_WIDTH_PX:
         validate.fail("n_patches", f"a row of at most {MAX_WIDTH_PX} px", f"{width} px", "show fewer patches")
-    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
-    fig, axes = _grid_axes(len(rows), 1, (rows[0].shape[0], width), top=24)
+    tallest = max(r.shape[0] for r in rows)
+    rows = [np.pad(r, ((0, tallest - r.shape[0]), (0, width - r.shape[1]), (0, 0)), constant_values=255)
+            for r in rows]
+    fig, axes = _grid_axes(len(rows), 1, (tallest, width), top=24)
     for ax, row, title, is_dead in zip(axes[:, 0], rows, titles, dead):
         ax.imshow(row, interpolation="nearest")
         ax.set_axis_off()

@@ -141,3 +141,46 @@ def test_bad_inputs_name_the_argument():
         atlas.ground_truth_shares(ex, generate_scenes(4, 0))
     with pytest.raises(InputError, match="^images: "):
         ex.patches(np.zeros((1, 8, 8, 3), np.uint8) if ex.scene.max() >= 1 else np.zeros((0, 8, 8, 3), np.uint8))
+
+
+def test_centre_window_is_what_the_middle_unit_sees():
+    """The window the middle unit's gradient reaches, measured, equals the crop (course-like tiny model)."""
+    import keras
+    import tensorflow as tf
+
+    inp = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(2, 3, padding="same", name="c1")(inp)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Conv2D(2, 3, padding="same", name="c2")(x)
+    model = keras.Model(inp, x)
+    rf = atlas.receptive_field(model, "c2")                                     # 8 px, jump 2
+    img = tf.Variable(tf.random.uniform((1, 32, 32, 3), seed=0))
+    with tf.GradientTape() as tape:
+        out = model(img)
+        middle = out.shape[1] // 2
+        unit = out[0, middle, middle, 0]
+    reach = np.abs(tape.gradient(unit, img).numpy()[0]).sum(axis=-1) > 0
+    rows, cols = np.flatnonzero(reach.any(axis=1)), np.flatnonzero(reach.any(axis=0))
+    index = np.arange(32 * 32 * 3, dtype=np.float32).reshape(1, 32, 32, 3)
+    crop = atlas.centre_window(index, rf)
+    assert crop.shape == (1, rf.size, rf.size, 3)
+    want = index[0, rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    assert np.array_equal(crop[0], want), "the crop is exactly the pixels the middle unit's gradient reaches"
+    # a window reaching past the image is filled with grey
+    wide = atlas.centre_window(np.zeros((2, 6, 6, 3), np.uint8), atlas.ReceptiveField(10, 2, 1.0))
+    assert wide.shape == (2, 10, 10, 3) and (wide[:, 0] == 128).all() and (wide[:, 5, 5] == 0).all()
+    with pytest.raises(ValueError, match="^images: "):
+        atlas.centre_window(np.zeros((1, 6, 8, 3)), rf)
+    with pytest.raises(TypeError, match="^field: "):
+        atlas.centre_window(index, (8, 2, 1.0))
+
+
+def test_centre_window_cuts_as_the_dataset_examples_do():
+    """Same crop as DatasetExamples.patches for the middle unit, also where the window's corner is fractional."""
+    rng = np.random.default_rng(4)
+    imgs = rng.integers(0, 255, (2, 16, 16, 3), dtype=np.uint8)
+    for rf in (atlas.ReceptiveField(4, 2, 1.75), atlas.ReceptiveField(5, 4, 2.5), atlas.ReceptiveField(3, 1, 0.5)):
+        middle = (16 // rf.jump) // 2
+        ex = atlas.DatasetExamples(np.array([0]), np.array([[0, 1]]), np.array([[middle, middle]]),
+                                   np.array([[middle, middle]]), np.ones((1, 2)), rf)
+        assert np.array_equal(atlas.centre_window(imgs, rf), ex.patches(imgs)[0]), rf

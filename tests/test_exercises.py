@@ -224,6 +224,26 @@ def test_check_part_filter():
         ex.check_part_filter(4, shares, [4, 7, 9], "wings")
 
 
+def test_check_closest_filter():
+    labels = ["street", "car wheels", "motorcycle wheels", "car other"]
+    shares = {"labels": labels, "parts": np.array([[0.7, 0.1, 0.1, 0.1],      # filter 4: wheels 0.2
+                                                   [0.4, 0.2, 0.1, 0.3],      # filter 7: wheels 0.3 (best)
+                                                   [0.3, 0.0, 0.25, 0.45]])}  # filter 9: motorcycle alone best
+    wheels = ["car wheels", "motorcycle wheels"]
+    assert "none of them detects" in right(ex.check_closest_filter(7, shares, [4, 7, 9], wheels)).message
+    wrong(ex.check_closest_filter(9, shares, [4, 7, 9], wheels), "another filter of this block has 30%")
+    right(ex.check_closest_filter(9, shares, [4, 7, 9], ["motorcycle wheels"]))
+    wrong(ex.check_closest_filter(4, shares, [4, 7, 9], wheels), "has 20%")
+    strong = {"labels": labels, "parts": np.array([[0.2, 0.5, 0.1, 0.2], [0.4, 0.2, 0.1, 0.3]])}
+    assert "a detector" in right(ex.check_closest_filter(4, strong, [4, 7], wheels)).message
+    wrong(ex.check_closest_filter(5, shares, [4, 7, 9], wheels), "not one of this block")
+    wrong(ex.check_closest_filter(7.0, shares, [4, 7, 9], wheels), "one filter number")
+    wrong(ex.check_closest_filter(..., shares, [4, 7, 9], wheels), "no answer yet")
+    for bad in ("car wheels", [], ["wings"]):
+        with pytest.raises(ex.CheckSetupError):
+            ex.check_closest_filter(7, shares, [4, 7, 9], bad)
+
+
 def test_detection_checks():
     from helpers.detection import GridSpec
     from helpers.scenes import SceneObject

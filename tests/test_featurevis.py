@@ -430,3 +430,57 @@ def test_centre_objective_changes_only_the_centre_units_window(run):
                                rtol=1e-4, atol=1e-5)
     with pytest.raises(InputError, match="^spatial: "):
         fv.regularised_patterns(model, "block2_conv1", [1], SIZE, spatial="corner", **plain)
+
+
+def _one_edge_by_brute_force(img, orientations, offsets):
+    """1 - R² of the best two-colour split, by looping over every line and averaging each side directly."""
+    size = img.shape[0]
+    c = (np.arange(size) + 0.5) / size * 2 - 1
+    yy, xx = np.meshgrid(c, c, indexing="ij")
+    x = img.reshape(-1, img.shape[-1]).astype(np.float64)
+    total = ((x - x.mean(axis=0)) ** 2).sum()
+    best = 0.0
+    for a in np.arange(orientations) * np.pi / orientations:
+        for t in np.linspace(-1, 1, offsets + 2)[1:-1] * np.sqrt(2):
+            side = (np.cos(a) * xx + np.sin(a) * yy).ravel() > t + 1e-9
+            if side.all() or not side.any():
+                continue
+            fit = np.where(side[:, None], x[side].mean(axis=0), x[~side].mean(axis=0))
+            best = max(best, 1 - ((x - fit) ** 2).sum() / total)
+    return (1 - best if total > 0 else 0.0), np.sqrt((1 - best) * total / x.size)
+
+
+def test_one_edge_residual_matches_a_brute_force_fit():
+    rng = np.random.default_rng(3)
+    imgs = rng.random((4, 8, 8, 3))
+    got = fv.one_edge_residual(imgs, size=8, orientations=6, offsets=5, relative=True)
+    want = [_one_edge_by_brute_force(i, 6, 5)[0] for i in imgs]
+    np.testing.assert_allclose(got, want, atol=1e-9)
+    rms = fv.one_edge_residual(imgs, size=8, orientations=6, offsets=5)
+    np.testing.assert_allclose(rms, [_one_edge_by_brute_force(i, 6, 5)[1] for i in imgs], atol=1e-9)
+
+
+def test_one_edge_residual_scores_edges_low_and_discs_and_checkerboards_high():
+    size = 16
+    c = (np.arange(size) + 0.5) / size * 2 - 1
+    yy, xx = np.meshgrid(c, c, indexing="ij")
+    step = np.where(xx[..., None] > 0, [1.0, 0.2, 0.0], [0.0, 0.5, 1.0])           # vertical edge, two colours
+    diagonal = np.where((xx + yy)[..., None] > 0, 1.0, 0.0) * np.ones(3)
+    disc = np.where((xx ** 2 + yy ** 2)[..., None] < 0.4, 1.0, 0.0) * np.ones(3)
+    checker = ((np.arange(size)[:, None] // 4 + np.arange(size)[None] // 4) % 2)[..., None] * np.ones(3)
+    flat = np.full((size, size, 3), 0.3)
+    r = fv.one_edge_residual(np.stack([step, diagonal, disc, checker, flat]), size=size, relative=True)
+    assert r[0] < 1e-9 and r[1] < 0.05 and r[4] == 0, r
+    assert r[2] > 0.3 and r[3] > 0.6, r
+    assert np.all((r >= 0) & (r <= 1))
+    rms = fv.one_edge_residual(np.stack([step, disc, checker, flat, 0.5 + 0.1 * (checker - 0.5)]), size=size)
+    assert rms[0] < 1e-6 and rms[3] == 0 and rms[1] > 0.2 and rms[2] > 0.4, rms
+    assert rms[4] == pytest.approx(rms[2] * 0.1), "the RMS error scales with the contrast; 1 - R² would not"
+    # resizing keeps an edge an edge, small or large; uint8 is read the same as float
+    small = (step[::4, ::4] * 255).astype(np.uint8)                                 # a 4x4 edge, enlarged
+    large = np.repeat(np.repeat(step, 5, axis=0), 5, axis=1)                        # an 80x80 edge, shrunk
+    assert fv.one_edge_residual(small)[0] < 1e-9 and fv.one_edge_residual(large)[0] < 1e-9
+    with pytest.raises(ValueError, match="^size: "):
+        fv.one_edge_residual(step, size=1)
+    with pytest.raises(ValueError, match="^images: "):
+        fv.one_edge_residual(np.zeros((2, 2)))

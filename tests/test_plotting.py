@@ -62,3 +62,24 @@ def test_plot_examples_shows_each_pattern_and_its_patches_at_whole_multiples():
         plot_examples(pats, pch[:1], ["a", "b"])
     with pytest.raises(ValueError, match="^n_patches: "):
         plot_examples(pats, rng.integers(0, 255, (2, 12, 64, 64, 3), dtype=np.uint8), ["a", "b"], n_patches=12)
+
+
+def test_plot_examples_takes_rows_of_different_sizes():
+    from helpers.plotting import FIGURE_STYLE, legibility_problems, plot_examples
+
+    rng = np.random.default_rng(1)
+    pats = [rng.integers(0, 255, (s, s, 3), dtype=np.uint8) for s in (38, 3)]      # the shorter row first
+    pch = [rng.integers(0, 255, (4, s, s, 3), dtype=np.uint8) for s in (38, 3)]
+    with plt.rc_context(FIGURE_STYLE):
+        fig = plot_examples(pats[::-1], pch[::-1], ["block 1", "block 4"], height=80, n_patches=2)
+        plt.close(fig)
+        fig = plot_examples(pats, pch, ["block 4", "block 1"], height=80, n_patches=2)
+        assert legibility_problems(fig) == []
+        large, small = (ax.images[0].get_array() for ax in fig.axes)
+        pats, pch = pats[::-1], pch[::-1]
+        assert small.shape == large.shape, "rows padded to one size"
+        assert np.array_equal(small[:78:26, :78:26], pats[0]), "3 px at 26x (the largest whole factor <= 80)"
+        assert np.array_equal(large[:76:2, :76:2], pats[1]), "38 px at 2x"
+        assert np.array_equal(large[:76:2, 86:86 + 76:2], pch[1][0]), "then its first patch"
+        assert (small[80:] == 255).all(), "padding below the shorter row is white"
+        plt.close(fig)
