@@ -24,8 +24,8 @@ if TYPE_CHECKING:  # keras is imported lazily: importing helpers must stay cheap
 
 __all__ = [
     "IMAGE_SIZE", "TRAIN_SEED", "VALIDATION_SEED", "TEST_SEED",
-    "preprocess", "build_course_convnet", "compile_for_training", "train",
-    "load_course_model", "evaluate", "confusion_matrix", "summary_table",
+    "preprocess", "build_course_convnet", "build_random_label_convnet", "compile_for_training", "train",
+    "load_course_model", "load_random_label_convnet", "evaluate", "confusion_matrix", "summary_table",
 ]
 
 #: Side of the square input image, in pixels.
@@ -123,6 +123,25 @@ def build_course_convnet(image_size: int = IMAGE_SIZE, n_classes: int = len(CLAS
     logits = layers.Dense(n_classes, name="logits")(x)
     outputs = layers.Activation("softmax", name="predictions")(logits)
     return keras.Model(inputs, outputs, name="course_convnet")
+
+
+def build_random_label_convnet() -> "keras.Model":
+    """Build the (untrained) course convnet under the name of its random-label twin.
+
+    The architecture is exactly :func:`build_course_convnet`'s (same layers, names and shapes); only the
+    model's name differs, ``course_convnet_random_labels``. ``make model`` trains it on the course's training
+    scenes with their labels randomly permuted (the label-randomisation check of Adebayo et al., 2018,
+    "Sanity checks for saliency maps"): it memorises its training set and learns nothing about the classes.
+
+    Returns
+    -------
+    keras.Model
+        The layers of :func:`build_course_convnet`, in a model named ``course_convnet_random_labels``.
+    """
+    import keras
+
+    model = build_course_convnet()
+    return keras.Model(model.input, model.output, name="course_convnet_random_labels")  # one tensor each, as built
 
 
 def _widths(widths) -> tuple[int, ...]:
@@ -260,6 +279,36 @@ def _output_classes(model) -> int | None:
 def load_course_model(path: str | os.PathLike | None = None) -> "keras.Model":
     """Load the shipped course convnet (Keras safe mode: no code is deserialised); see :mod:`helpers.shipped`."""
     return shipped.load("course_convnet", path)
+
+
+def load_random_label_convnet(path: str | os.PathLike | None = None) -> "keras.Model":
+    """Load the course convnet trained on randomly permuted labels (Keras safe mode; see :mod:`helpers.shipped`).
+
+    Notebook 07's sanity check compares the saliency maps of the course convnet with this model's: same
+    architecture, trained by ``make model`` on the same training scenes with their labels shuffled (Adebayo et
+    al., 2018). It memorised those scenes and is at chance on new ones, so a map that looks the same for both
+    models shows the picture, not what the model learned.
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        A ``.keras`` file of this model (e.g. from ``make model OUT=dir``), or None for the shipped
+        ``data/models/course_convnet_random_labels.keras``, which is checked against ``data/MANIFEST``.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled, with the course convnet's layers (``block1_conv1`` ... ``logits``, ``predictions``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file is missing, saying how to get it back.
+    ValueError
+        When the file is not a ``.keras`` archive of standard layers, is damaged, or (the shipped file)
+        differs from its manifest entry.
+    """
+    return shipped.load("course_convnet_random_labels", path)
 
 
 def evaluate(model: "keras.Model", scenes: StreetScenes, batch_size: int = 256) -> tuple[float, np.ndarray]:

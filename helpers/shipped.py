@@ -65,6 +65,8 @@ class ShippedModel:
 #: Every shipped model, in training order (a model's base comes before it).
 MODELS: dict[str, ShippedModel] = {m.name: m for m in (
     ShippedModel("course_convnet", "course convnet", "course_model:build_course_convnet"),
+    ShippedModel("course_convnet_random_labels", "random-label course convnet",
+                 "course_model:build_random_label_convnet"),
     ShippedModel("localizer", "localizer", "localization:build_localizer", base="course_convnet"),
     ShippedModel("pose_regressor", "pose regressor", "landmarks:build_pose_regressor", base="course_convnet"),
     ShippedModel("pose_heatmaps", "heatmap pose model", "landmarks:build_heatmap_pose", base="course_convnet"),

@@ -58,6 +58,9 @@ def test_make_model_smoke_trains_and_saves_every_model(tmp_path):
         model = shipped.load(name, tmp_path / shipped.MODELS[name].filename)       # safe mode
         out = np.asarray(model(x))
         assert out.shape == np.asarray(shipped.load(name)(x)).shape and np.isfinite(out).all()
+    # the random-label model reports what it is judged by: memorised (shuffled) labels, true-label test accuracy
+    line = next(row for row in run.stdout.splitlines() if row.startswith("course_convnet_random_labels train_"))
+    assert "train_accuracy_shuffled" in line and "test_accuracy" in line and "chance" in line
     # the smoke convnet was trained, not just built: its weights differ from a fresh build's
     trained = shipped.load("course_convnet", tmp_path / "course_convnet.keras").get_weights()
     assert any(not np.allclose(a, b) for a, b in zip(trained, shipped.build("course_convnet").get_weights()))
