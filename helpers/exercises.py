@@ -25,7 +25,9 @@ from .scenes import CLASS_NAMES, LANDMARK_NAMES
 __all__ = ["Feedback", "CheckSetupError", "check_box_corners", "check_class_accuracy", "check_scale",
            "check_best_channel",
            "check_rms_normalize", "check_dead_filters", "check_channel_weights", "check_heatmap",
-           "check_label", "check_iou", "check_decoded", "check_flip_pairs", "check_pck"]
+           "check_label", "check_iou", "check_decoded", "check_flip_pairs", "check_pck", "check_part_filter",
+           "check_closest_filter", "check_iou_values", "check_cell_anchor", "check_nms", "check_energy_in_mask",
+           "check_deletion_curve", "check_failed_sanity"]
 
 
 @dataclass(frozen=True)
@@ -745,3 +747,116 @@ def check_nms(answer: Any, boxes: Any, scores: Any, threshold: float = 0.5) -> F
         return _wrong("the right boxes, in another order.", "list them as NMS picks them: highest score first.")
     return _wrong(f"{got} is not what NMS keeps.", f"take the best box, drop those overlapping it by IoU > "
                                                    f"{threshold}, repeat with the best remaining.")
+
+
+# ------------------------------------------------------------------------------------------
+# 07 · which explanation can you trust?
+# ------------------------------------------------------------------------------------------
+
+@_never_raises
+def check_energy_in_mask(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Feedback:
+    """Exercise 07.1: ``fn(saliency, mask)`` -> the share of the map's positive part inside the mask (one map
+    ``(H, W)``, one bool mask ``(H, W)``); 0 for a map with nothing positive."""
+    f = _unanswered(fn, "your function's name", "keep the positive part, np.maximum(saliency, 0); then its sum "
+                                                "inside the mask over its total sum")
+    if f is not None:
+        return f
+    rng = np.random.default_rng(7)
+    saliency = rng.normal(size=(6, 5))
+    mask = np.zeros((6, 5), bool)
+    mask[1:4, 2:5] = True
+    cases = [(saliency, mask, "a signed map"), (np.abs(saliency), mask, "a positive map"),
+             (-np.abs(saliency), mask, "a map with nothing positive")]
+    for s, m, what in cases:
+        out, f = _call(fn, s.copy(), m.copy())
+        if f is not None:
+            return f
+        try:
+            got = float(_numpy(out).reshape(-1)[0])
+        except (TypeError, ValueError, IndexError):
+            return _wrong(f"your function returned {out!r:.60}, not a number.")
+        pos = np.maximum(s, 0)
+        want = float(pos[m].sum() / pos.sum()) if pos.sum() > 0 else 0.0
+        if not np.isfinite(got):
+            return _wrong(f"{what}: your share is {got}.", "a map with no positive value has no energy: return 0.")
+        if abs(got - want) > 1e-9:
+            if what == "a signed map" and abs(got - float(s[m].sum() / s.sum())) < 1e-9:
+                return _wrong("a signed map: negative values cancel positive ones in your sums.",
+                              "count only the positive part: np.maximum(saliency, 0).")
+            return _wrong(f"{what}: expected {want:.4f}, got {got:.4f}.", "inside / total, of the positive part.")
+    return _right("signed, positive and all-negative maps all scored right.")
+
+
+def _deletion_by_hand(predict: Callable, image: np.ndarray, saliency: np.ndarray, empty: np.ndarray,
+                      steps: int) -> np.ndarray:
+    flat = np.argsort(-saliency.ravel(), kind="stable")
+    out = []
+    for k in range(steps + 1):
+        count = int(round(k * saliency.size / steps))
+        gone = np.zeros(saliency.size, bool)
+        gone[flat[:count]] = True
+        out.append(float(np.asarray(predict(np.where(gone.reshape(saliency.shape)[..., None], empty,
+                                                     image)[None]))[0]))
+    return np.array(out)
+
+
+@_never_raises
+def check_deletion_curve(fn: Callable[..., Any]) -> Feedback:
+    """Exercise 07.2: ``fn(predict, image, saliency, empty, steps)`` -> the deletion curve of one image: the
+    ``steps + 1`` outputs of ``predict`` (images ``(N, H, W, 3)`` -> ``(N,)``) as ``round(k * H * W / steps)``
+    pixels, the most salient first, take their values from ``empty``, for ``k = 0 .. steps``."""
+    f = _unanswered(fn, "your function's name", "order the pixels with np.argsort(-saliency.ravel()), then for "
+                                                "each k replace the first round(k * H * W / steps) of them")
+    if f is not None:
+        return f
+    rng = np.random.default_rng(8)
+    weights = rng.uniform(0, 1, (5, 6, 3))
+    predict = lambda images: (np.asarray(images) * weights).sum(axis=(1, 2, 3))     # noqa: E731
+    image = rng.uniform(0.2, 1.0, (5, 6, 3))
+    empty = np.full((5, 6, 3), 0.1)
+    saliency = rng.normal(size=(5, 6))
+    for steps in (3, 6):
+        out, f = _call(fn, predict, image.copy(), saliency.copy(), empty.copy(), steps)
+        if f is not None:
+            return f
+        got = _numpy(out).reshape(-1)
+        want = _deletion_by_hand(predict, image, saliency, empty, steps)
+        if got.shape != want.shape:
+            return _wrong(f"with steps = {steps} the curve has {want.size} points (k = 0 .. steps); yours "
+                          f"has {got.size}.", "include the intact image (k = 0) and the fully deleted one.")
+        if not np.allclose(got, want, atol=1e-6):
+            backwards = _deletion_by_hand(predict, image, -saliency, empty, steps)
+            if np.allclose(got, backwards, atol=1e-6):
+                return _wrong("you delete the least salient pixels first.", "sort by -saliency: largest first.")
+            k = int(np.flatnonzero(~np.isclose(got, want, atol=1e-6))[0])
+            return _wrong(f"with steps = {steps}, point {k} is {got[k]:.4f}, expected {want[k]:.4f}.",
+                          "point k replaces round(k * H * W / steps) pixels, taking their values from empty.")
+    return _right("the curve matches for 3 and 6 steps: most salient pixels first, the intact image at k = 0.")
+
+
+@_never_raises
+def check_failed_sanity(answer: Any, verdicts: dict) -> Feedback:
+    """Exercise 07.3: the names of the methods that failed the sanity checks, from ``verdicts``
+    (method -> ``"passed"``, ``"failed"`` or ``"unclear"``, as the notebook's table says)."""
+    if not isinstance(verdicts, dict) or not verdicts:
+        raise CheckSetupError("verdicts must be the notebook's dict: method name -> 'passed' / 'failed' / 'unclear'")
+    f = _unanswered(answer, "a list of method names, e.g. [\"SmoothGrad\"]", "read the sanity column of the table")
+    if f is not None:
+        return f
+    if isinstance(answer, str):
+        answer = [answer]
+    try:
+        got = {str(a) for a in answer}
+    except TypeError:
+        return _wrong(f"expected a list of method names, got {type(answer).__name__}.")
+    unknown = sorted(got - set(verdicts))
+    if unknown:
+        return _wrong(f"not methods of the table: {unknown}.", f"spell them as the table does: {sorted(verdicts)}.")
+    want = {m for m, v in verdicts.items() if v == "failed"}
+    if got == want:
+        return _right(f"{len(want)} methods failed: {', '.join(sorted(want))}.")
+    missing, extra = sorted(want - got), sorted(got - want)
+    parts = ([f"also failed: {missing}"] if missing else []) + \
+            ([f"did not fail: {extra} ({', '.join(verdicts[m] for m in extra)})"] if extra else [])
+    return _wrong("; ".join(parts) + ".", "a method fails when its maps still rank pixels alike after the model "
+                                          "is randomised (the table's rule).")

@@ -7,7 +7,7 @@ Groundwork for issue 18. Every saliency method has the same form::
 so methods can be swapped in one comparison loop. The explained quantity is the class *score* before
 the softmax (the course model's ``logits`` layer, read where it is, as :mod:`helpers.cam` does; a model
 whose last layer has the softmax built in is read through a copy without it). Gradients are taken by
-:func:`helpers.gradients.value_and_gradient`; Grad-CAM and LayerCAM come from :mod:`helpers.cam`.
+:func:`helpers.gradients.class_score_gradients` (compiled, batched); Grad-CAM and LayerCAM come from :mod:`helpers.cam`.
 
 The metrics score a map against the scene's exact object mask (``generate_scenes(n, seed, masks=True)``)
 or against the model itself (deletion and insertion curves); :func:`cascading_randomisation` and
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 import numpy as np
 
 from . import cam, validate
-from .gradients import value_and_gradient
+from .gradients import class_score_gradients, class_scores
 from .layers import all_layers, tap_model, without_activation
 from .validate import InputTypeError, describe, fail
 
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = ["vanilla_gradient", "gradient_times_input", "smoothgrad", "integrated_gradients",
            "ig_completeness_error", "occlusion", "grad_cam", "layer_cam", "grad_cam_plus_plus",
-           "mask_energy", "pointing_in_mask", "deletion_curve", "insertion_curve", "auc",
-           "cascading_randomisation", "sanity_rank_correlation"]
+           "mask_energy", "pointing_in_mask", "box_masks", "blurred", "edge_maps", "deletion_curve",
+           "insertion_curve", "auc", "average_drop", "cascading_randomisation", "sanity_rank_correlation"]
 
 #: Most steps, samples or curve points one call accepts (each is a pass over the whole batch).
 MAX_STEPS = 4096
@@ -75,29 +75,23 @@ def _first(out):
 
 
 def _class_scores(fn, x: np.ndarray, cls: np.ndarray) -> np.ndarray:
-    """``fn(x)[n, cls[n]]`` for every image, in chunks (no gradient)."""
-    out = []
-    for start in range(0, len(x), cam.CHUNK):
-        s = np.asarray(_first(fn(x[start:start + cam.CHUNK], training=False)))
-        out.append(s[np.arange(len(s)), cls[start:start + cam.CHUNK]])
-    return np.concatenate(out).astype(np.float64)
+    """``fn(x)[n, cls[n]]`` for every image (no gradient), compiled and chunked by :mod:`helpers.gradients`."""
+    return class_scores(fn, np.asarray(x, np.float32), np.asarray(cls))
 
 
 def _input_gradients(scorer, x: np.ndarray, cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(scores (N,), d score / d pixels (N, H, W, C)) through :func:`helpers.gradients.value_and_gradient`."""
-    import tensorflow as tf
+    """(scores (N,), d score / d pixels (N, H, W, C)) through :func:`helpers.gradients.class_score_gradients`."""
+    return class_score_gradients(scorer, np.asarray(x, np.float32), np.asarray(cls))
 
-    scores, grads = [], []
-    for start in range(0, len(x), cam.CHUNK):
-        cb = tf.constant(cls[start:start + cam.CHUNK])
 
-        def chosen(images, cb=cb):
-            return tf.gather(_first(scorer(images, training=False)), cb, axis=1, batch_dims=1)
+#: Images per stacked batch when many variants of each image go through the model (noisy copies, path points,
+#: occluded copies, curve points): variants are grouped so that one group holds about this many images.
+STACK = 1024
 
-        s, g = value_and_gradient(chosen, x[start:start + cam.CHUNK].astype(np.float32))
-        scores.append(np.asarray(s))
-        grads.append(np.asarray(g))
-    return np.concatenate(scores).astype(np.float64), np.concatenate(grads).astype(np.float64)
+
+def _groups(n_variants: int, n_images: int) -> list[range]:
+    size = max(1, STACK // max(n_images, 1))
+    return [range(a, min(a + size, n_variants)) for a in range(0, n_variants, size)]
 
 
 # ------------------------------------------------------------------------------------------
@@ -216,10 +210,10 @@ def smoothgrad(model: "keras.Model", images: np.ndarray, class_index: int | Sequ
     seed = validate.integer(seed, "seed", low=0)
     rng = np.random.default_rng(seed)
     total = np.zeros(x.shape[:3])
-    for _ in range(n_samples):
-        e = rng.standard_normal(x.shape) * noise
-        _, g = _input_gradients(scorer, (x + e).astype(np.float32), cls)
-        total += np.abs(g).max(axis=-1)
+    for group in _groups(n_samples, len(x)):            # noisy copies drawn in order, stacked into one batch
+        noisy = np.concatenate([x + rng.standard_normal(x.shape) * noise for _ in group]).astype(np.float32)
+        _, g = _input_gradients(scorer, noisy, np.tile(cls, len(group)))
+        total += np.abs(g).max(axis=-1).reshape(len(group), *x.shape[:3]).sum(axis=0)
     return total / n_samples
 
 
@@ -241,11 +235,14 @@ def _integrated(scorer, x: np.ndarray, cls: np.ndarray, base: np.ndarray, steps:
     weights[[0, -1]] /= 2
     total = np.zeros_like(base)
     ends = {}
-    for k, (a, wgt) in enumerate(zip(alphas, weights)):
-        s, g = _input_gradients(scorer, (base + a * (x - base)).astype(np.float32), cls)
-        total += wgt * g
-        if k in (0, steps):
-            ends[k] = s
+    for group in _groups(steps + 1, len(x)):            # path points stacked into one batch
+        points = np.concatenate([base + alphas[k] * (x - base) for k in group]).astype(np.float32)
+        s, g = _input_gradients(scorer, points, np.tile(cls, len(group)))
+        s, g = s.reshape(len(group), len(x)), g.reshape(len(group), *x.shape)
+        total += np.tensordot(weights[list(group)], g, axes=1)
+        for j, k in enumerate(group):
+            if k in (0, steps):
+                ends[k] = s[j]
     return (x - base) * total, ends[steps], ends[0]
 
 
@@ -324,12 +321,17 @@ def occlusion(model: "keras.Model", images: np.ndarray, class_index: int | Seque
     fill = validate.number(fill, "fill", low=0, high=1)
     base = _class_scores(scorer, x, cls)
     total, count = np.zeros((n, H, W)), np.zeros((H, W))
-    for top in _starts(H, patch, stride):
-        for left in _starts(W, patch, stride):
-            hidden = x.copy()
-            hidden[:, top:top + patch, left:left + patch, :] = fill
-            drop = base - _class_scores(scorer, hidden, cls)
-            total[:, top:top + patch, left:left + patch] += drop[:, None, None]
+    places = [(top, left) for top in _starts(H, patch, stride) for left in _starts(W, patch, stride)]
+    for group in _groups(len(places), n):               # occluded copies stacked into one batch
+        hidden = np.repeat(x[None], len(group), axis=0)
+        for j, k in enumerate(group):
+            top, left = places[k]
+            hidden[j, :, top:top + patch, left:left + patch, :] = fill
+        drops = np.tile(base, len(group)) - _class_scores(scorer, hidden.reshape(-1, H, W, x.shape[-1]),
+                                                          np.tile(cls, len(group)))
+        for j, k in enumerate(group):
+            top, left = places[k]
+            total[:, top:top + patch, left:left + patch] += drops[j * n:(j + 1) * n, None, None]
             count[top:top + patch, left:left + patch] += 1
     return total / count
 
@@ -426,6 +428,46 @@ def pointing_in_mask(maps: np.ndarray, masks: np.ndarray) -> np.ndarray:
     return k.reshape(len(k), -1)[np.arange(len(k)), peak] & (flat.max(axis=1) > 0)
 
 
+def box_masks(boxes: np.ndarray, size: int) -> np.ndarray:
+    """``(N, size, size)`` bool: the pixels whose centres lie inside each box.
+
+    ``boxes`` ``(N, 4)`` as ``(bx, by, bh, bw)`` fractions of the image (the scenes' ``boxes``). Used in 07 to
+    score a map's energy inside the box, as on photos, beside the exact mask.
+    """
+    b = validate.array(boxes, "boxes", ndim=2)
+    if b.shape[1] != 4:
+        fail("boxes", "(N, 4) boxes (bx, by, bh, bw)", f"shape {b.shape}", "pass scenes.boxes")
+    size = validate.integer(size, "size", low=1, high=4096)
+    c = (np.arange(size) + 0.5) / size
+    x0, x1 = b[:, 0] - b[:, 3] / 2, b[:, 0] + b[:, 3] / 2
+    y0, y1 = b[:, 1] - b[:, 2] / 2, b[:, 1] + b[:, 2] / 2
+    inside_x = (c[None] >= x0[:, None]) & (c[None] < x1[:, None])          # (N, size)
+    inside_y = (c[None] >= y0[:, None]) & (c[None] < y1[:, None])
+    return inside_y[:, :, None] & inside_x[:, None, :]
+
+
+def blurred(images: np.ndarray) -> np.ndarray:
+    """Each image Gaussian-blurred: sigma = max(1, max(H, W) / 16) pixels, edges repeated (separable, per
+    channel); float64. The deletion and insertion curves' ``"blur"`` imputation, and a baseline for
+    :func:`integrated_gradients` that keeps the colours but not the detail (used so in 07)."""
+    x = validate.array(images, "images", ndim=4)
+    return _blurred(x)
+
+
+def edge_maps(images: np.ndarray) -> np.ndarray:
+    """Baseline "explanation" that never looks at the model: the Sobel edge strength of each image's grey
+    version, ``(N, H, W)`` float64 (edges repeated at the border). Used in 07: a method that scores like it
+    may only be finding edges."""
+    x = validate.array(images, "images", ndim=4)
+    grey = x.astype(np.float64).mean(axis=-1)
+    p = np.pad(grey, ((0, 0), (1, 1), (1, 1)), mode="edge")
+    h, w = grey.shape[1:]
+    win = lambda dy, dx: p[:, 1 + dy:1 + dy + h, 1 + dx:1 + dx + w]       # neighbour at (dy, dx)
+    gx = (win(-1, 1) + 2 * win(0, 1) + win(1, 1)) - (win(-1, -1) + 2 * win(0, -1) + win(1, -1))
+    gy = (win(1, -1) + 2 * win(1, 0) + win(1, 1)) - (win(-1, -1) + 2 * win(-1, 0) + win(-1, 1))
+    return np.sqrt(gx ** 2 + gy ** 2)
+
+
 def _blurred(x: np.ndarray) -> np.ndarray:
     """Gaussian blur, sigma = max(1, max(H, W) / 16) pixels, edges repeated (separable, per channel)."""
     sigma = max(1.0, max(x.shape[1:3]) / 16)
@@ -450,10 +492,11 @@ def _curve(model, images, class_index, maps, steps, fill, insert: bool) -> np.nd
     rank = rank.reshape(n, H, W, 1)
     counts = np.round(np.linspace(0, H * W, steps + 1)).astype(int)
     out = np.zeros((n, steps + 1))
-    for k, c in enumerate(counts):
-        chosen = rank < c
-        xk = np.where(chosen, x, empty) if insert else np.where(chosen, empty, x)
-        out[:, k] = _class_scores(model, xk.astype(np.float32), cls)
+    for group in _groups(steps + 1, n):                 # curve points stacked into one batch
+        chosen = [rank < counts[k] for k in group]
+        xk = np.concatenate([np.where(c, x, empty) if insert else np.where(c, empty, x) for c in chosen])
+        out[:, list(group)] = _class_scores(model, xk.astype(np.float32), np.tile(cls, len(group))).reshape(
+            len(group), n).T
     return out
 
 
@@ -498,6 +541,30 @@ def auc(curve: np.ndarray) -> np.ndarray | float:
         fail("curve", "at least 2 points per curve", f"shape {c.shape}", "compute the curve with steps >= 1")
     area = (c[..., :-1] + c[..., 1:]).sum(axis=-1) / (2 * (c.shape[-1] - 1))
     return float(area) if c.ndim == 1 else area
+
+
+def average_drop(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None,
+                 maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average drop and increase in confidence (Chattopadhyay et al., 2018, Grad-CAM++), per image.
+
+    Each map, its positive part divided by its peak, is used as a soft mask: the model sees ``image * mask``
+    (black where the map is 0). With ``p`` the class output for the image and ``o`` for the masked one:
+    ``drop = max(0, p - o) / p`` and ``increase = o > p``. A map that keeps what the model needs loses little
+    (a small mean drop) and sometimes gains. A map with no positive value masks everything.
+
+    Returns
+    -------
+    (drop (N,) float64 in [0, 1], increase (N,) bool). Their means are the paper's "average drop" and
+    "increase in confidence" (the paper gives them in %).
+    """
+    x, cls, _ = _prepare(model, images, class_index)
+    m = np.maximum(_maps_like(maps, "maps", x), 0)
+    peak = m.max(axis=(1, 2), keepdims=True)
+    soft = np.where(peak > 0, m / np.where(peak > 0, peak, 1), 0.0)
+    p = _class_scores(model, x, cls)
+    o = _class_scores(model, (x * soft[..., None]).astype(np.float32), cls)
+    drop = np.maximum(p - o, 0) / np.maximum(p, 1e-12)
+    return drop, o > p
 
 
 # ------------------------------------------------------------------------------------------

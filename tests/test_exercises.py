@@ -264,3 +264,44 @@ def test_detection_checks():
     right(ex.check_nms([1, 2], boxes, scores))                                          # box 0 overlaps box 1
     wrong(ex.check_nms([2, 1], boxes, scores), "another order")
     wrong(ex.check_nms([1, 0, 2], boxes, scores), "not what NMS keeps")
+
+
+def test_check_energy_in_mask():
+    def good(s, m):
+        p = np.maximum(s, 0)
+        return p[m].sum() / p.sum() if p.sum() > 0 else 0.0
+
+    right(ex.check_energy_in_mask(good))
+    wrong(ex.check_energy_in_mask(lambda s, m: s[m].sum() / s.sum()), "negative values cancel")
+    wrong(ex.check_energy_in_mask(lambda s, m: np.maximum(s, 0)[m].sum() / np.maximum(s, 0).sum()), "nothing positive")
+    wrong(ex.check_energy_in_mask(lambda s, m: np.maximum(s, 0)[~m].sum() / max(np.maximum(s, 0).sum(), 1e-9)),
+          "expected")
+    wrong(ex.check_energy_in_mask(...), "no answer yet")
+
+
+def test_check_deletion_curve():
+    def good(predict, image, saliency, empty, steps):
+        order = np.argsort(-saliency.ravel())
+        out = []
+        for k in range(steps + 1):
+            gone = np.zeros(saliency.size, bool)
+            gone[order[:round(k * saliency.size / steps)]] = True
+            out.append(predict(np.where(gone.reshape(saliency.shape)[..., None], empty, image)[None])[0])
+        return out
+
+    right(ex.check_deletion_curve(good))
+    wrong(ex.check_deletion_curve(lambda p, i, s, e, n: good(p, i, -s, e, n)), "least salient")
+    wrong(ex.check_deletion_curve(lambda p, i, s, e, n: good(p, i, s, e, n)[1:]), "points")
+    wrong(ex.check_deletion_curve(lambda p, i, s, e, n: good(p, i, s, np.zeros_like(e), n)), "point 1")
+    wrong(ex.check_deletion_curve(lambda p, i, s, e, n: good(p, i, s, e, 3)), "steps = 6")
+
+
+def test_check_failed_sanity():
+    verdicts = {"Grad-CAM": "passed", "LayerCAM": "failed", "SmoothGrad": "failed", "Occlusion": "unclear"}
+    right(ex.check_failed_sanity(["SmoothGrad", "LayerCAM"], verdicts))
+    wrong(ex.check_failed_sanity(["LayerCAM"], verdicts), "also failed: ['SmoothGrad']")
+    wrong(ex.check_failed_sanity(["LayerCAM", "SmoothGrad", "Occlusion"], verdicts), "did not fail", "unclear")
+    wrong(ex.check_failed_sanity("Guided backprop", verdicts), "not methods of the table")
+    wrong(ex.check_failed_sanity(..., verdicts), "no answer")
+    with pytest.raises(ex.CheckSetupError):
+        ex.check_failed_sanity(["LayerCAM"], {})

@@ -23,13 +23,15 @@ ANSWER_CHECKS = {
     "closest_filter": lambda a: ex.check_closest_filter(a, {"labels": ["street", "car wheels"],
                                                             "parts": np.array([[0.2, 0.8], [1.0, 0.0]])}, [3, 5],
                                                         ["car wheels"]),
+    "failed_sanity": lambda a: ex.check_failed_sanity(a, {"Grad-CAM": "passed", "LayerCAM": "failed"}),
     "label": lambda a: ex.check_label(a, np.array([1, 0.5, 0.5, 0.2, 0.3, 0, 1, 0], np.float32)),
     "decoded": lambda a: ex.check_decoded(a, [1, 0.5, 0.5, 0.2, 0.3, 0.1, 0.8, 0.1]),
     "flip_pairs": lambda a: ex.check_flip_pairs(a),
 }
 FUNCTION_CHECKS = {"scale": ex.check_scale, "rms_normalize": ex.check_rms_normalize,
                    "channel_weights": ex.check_channel_weights, "heatmap": ex.check_heatmap, "iou": ex.check_iou,
-                   "pck": ex.check_pck}
+                   "pck": ex.check_pck, "energy_in_mask": ex.check_energy_in_mask,
+                   "deletion_curve": ex.check_deletion_curve}
 
 
 @pytest.mark.parametrize("check", list(ANSWER_CHECKS), ids=list(ANSWER_CHECKS))

@@ -37,6 +37,13 @@ def images(n=3, seed=1, shape=(H, W, C)):
 CLS = np.array([0, 2, 1])
 
 
+@pytest.fixture(autouse=True, params=[explain.STACK, 3], ids=["one-stack", "stacks-of-3"])
+def stacked(request, monkeypatch):
+    """Every test twice: variants of the images (noisy copies, path points, occluded copies, curve points) in one
+    stacked batch, and split over many small stacks -- the answers must not change."""
+    monkeypatch.setattr(explain, "STACK", request.param)
+
+
 # ------------------------------------------------------------------------------------------ gradients
 
 def test_vanilla_gradient_is_the_largest_absolute_weight_over_channels():
@@ -205,10 +212,10 @@ def test_mask_energy_and_pointing_by_hand():
     assert explain.pointing_in_mask(maps, masks).tolist() == [True, False, True]
 
 
-def sum_model(side=4):
+def sum_model(side=4, weight=1.0):
     i = keras.Input((side, side, 3))
     model = keras.Model(i, L.Dense(1, use_bias=False, name="sum")(L.Flatten()(i)))
-    model.get_layer("sum").set_weights([np.ones((side * side * 3, 1), np.float32)])
+    model.get_layer("sum").set_weights([np.full((side * side * 3, 1), weight, np.float32)])
     return model
 
 
@@ -245,6 +252,61 @@ def test_auc_by_hand():
     assert explain.auc([1.0, 0.5, 0.0]) == pytest.approx(0.5)
     assert np.allclose(explain.auc([[1, 1, 0, 0], [0, 0, 0, 3]]), [0.5, 0.5])
     assert explain.auc([0.2, 0.6]) == pytest.approx(0.4)
+
+
+def test_box_masks_by_hand():
+    boxes = np.array([[0.5, 0.5, 0.5, 0.25], [0.25, 0.75, 0.5, 0.5]])     # (bx, by, bh, bw)
+    got = explain.box_masks(boxes, 8)
+    want = np.zeros((2, 8, 8), bool)
+    for n, (bx, by, bh, bw) in enumerate(boxes):
+        for r in range(8):
+            for c in range(8):
+                want[n, r, c] = bx - bw / 2 <= (c + 0.5) / 8 < bx + bw / 2 and by - bh / 2 <= (r + 0.5) / 8 < by + bh / 2
+    assert np.array_equal(got, want)
+    assert got[0].sum() == 4 * 2 and got[0][2:6, 3:5].all(), "rows from by, columns from bx: 4 rows x 2 columns"
+
+
+def test_blurred_is_a_normalised_gaussian_with_repeated_edges():
+    x = np.random.default_rng(5).random((1, 20, 24, 3))
+    sigma, r = 1.5, 5                                       # max(1, 24 / 16) and ceil(3 sigma)
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k2 = np.outer(k, k) / np.outer(k, k).sum()
+    p = np.pad(x[0], ((r, r), (r, r), (0, 0)), mode="edge")
+    want = np.zeros_like(x[0])
+    for i in range(20):
+        for j in range(24):
+            want[i, j] = (p[i:i + 2 * r + 1, j:j + 2 * r + 1] * k2[..., None]).sum(axis=(0, 1))
+    assert np.allclose(explain.blurred(x)[0], want, atol=1e-12)
+
+
+def test_edge_maps_by_hand():
+    x = np.zeros((1, 5, 6, 3))
+    x[0, :, 3:] = 0.9                                       # a vertical step between columns 2 and 3
+    e = explain.edge_maps(x)[0]
+    assert np.allclose(e[:, [2, 3]], 4 * 0.9) and np.allclose(e[:, [0, 1, 4, 5]], 0), "(1+2+1) x the step"
+    y = np.transpose(x, (0, 2, 1, 3))                       # the same step, horizontal
+    assert np.allclose(explain.edge_maps(y)[0], e.T)
+    x[0, 2, 0] = 1.0                                        # one bright pixel in the flat part
+    e = explain.edge_maps(x)[0]
+    # at (1, 0): below it 1 (the pixel, and its repeated copy left of the border) + 2 x 1 -> gy = 3; the
+    # left column holds the copy (1) at its bottom, the right column nothing -> gx = -1
+    assert np.isclose(e[1, 0], np.sqrt(10))
+
+
+def test_average_drop_by_hand():
+    model = sum_model()
+    x = images(2, shape=(4, 4, 3))
+    maps = np.zeros((2, 4, 4))
+    maps[0, :2] = 2.0                                       # keep the top half (peak 2 -> mask 1)
+    maps[1] = -1.0                                          # nothing positive: everything masked
+    maps[1, 0, 0] = 0.5
+    drop, increase = explain.average_drop(model, x, [0, 0], maps)
+    p = x.reshape(2, -1).sum(axis=1)
+    o = np.array([x[0, :2].sum(), x[1, 0, 0].sum()])
+    assert np.allclose(drop, np.maximum(p - o, 0) / p) and not increase.any()
+    negative = sum_model(weight=-1.0)                       # scores below 0: hiding pixels raises them
+    drop, increase = explain.average_drop(negative, x, [0, 0], maps)
+    assert np.allclose(drop, 0) and increase.all()
 
 
 # ------------------------------------------------------------------------------------------ sanity check

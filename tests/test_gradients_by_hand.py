@@ -57,3 +57,49 @@ def test_feature_gradients_of_a_linear_score():
     _, _, top = feature_gradients(tap, x)                     # None: each image's top class
     for n, c in enumerate(z.argmax(axis=1)):
         assert np.allclose(np.asarray(top[n]).ravel(), w[:, c], atol=1e-6)
+
+
+def _quadratic_model(w):
+    """scores[c] = sum_i w[i, c] * x_i ** 2 (then a softmax, which the helpers ignore when the layer is named)."""
+    i = keras.Input((2, 2, 1))
+    sq = keras.layers.Multiply()([i, i])
+    out = keras.layers.Dense(w.shape[1], use_bias=False, name="scores")(keras.layers.Flatten()(sq))
+    model = keras.Model(i, out)
+    model.get_layer("scores").set_weights([w])
+    return model
+
+
+def test_class_scores_and_gradients_by_hand_across_chunks(monkeypatch):
+    from helpers import gradients
+
+    w = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    model = _quadratic_model(w)
+    x = np.random.default_rng(2).uniform(-1, 1, (7, 2, 2, 1)).astype(np.float32)
+    cls = np.array([0, 2, 1, 1, 0, 2, 2])
+    monkeypatch.setattr(gradients, "GRADIENT_CHUNK", 3)        # 7 images: chunks of 3, 3 and 1
+    monkeypatch.setattr(gradients, "FORWARD_CHUNK", 2)
+    flat = x.reshape(7, 4).astype(np.float64)
+    want_scores = np.array([(w[:, c] * flat[n] ** 2).sum() for n, c in enumerate(cls)])
+    want_grads = np.array([2 * w[:, c] * flat[n] for n, c in enumerate(cls)]).reshape(x.shape)
+    scores, grads = gradients.class_score_gradients(model, x, cls)
+    assert np.allclose(scores, want_scores, atol=1e-5) and np.allclose(grads, want_grads, atol=1e-5)
+    assert np.allclose(gradients.class_scores(model, x, cls), want_scores, atol=1e-5)
+    # compiled once per model: new weights are seen (the graph reads the variables), another model gets its own
+    model.get_layer("scores").set_weights([2 * w])
+    assert np.allclose(gradients.class_scores(model, x, cls), 2 * want_scores, atol=1e-5)
+    other = _quadratic_model(-w)
+    assert np.allclose(gradients.class_scores(other, x, cls), -2 * want_scores / 2, atol=1e-5)
+
+
+def test_compiled_functions_go_with_their_model():
+    import gc
+
+    from helpers import gradients
+
+    model = _quadratic_model(np.ones((4, 2), np.float32))
+    gradients.class_scores(model, np.ones((1, 2, 2, 1), np.float32), np.array([0]))
+    key = id(model)
+    assert key in gradients._COMPILED
+    del model
+    gc.collect()
+    assert key not in gradients._COMPILED, "a deleted model's compiled functions must not be kept"
