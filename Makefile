@@ -57,6 +57,7 @@ run: $(TOOLS)
 	$(BIN)/python benchmarks/filters_speed.py
 	$(BIN)/python benchmarks/featurevis_speed.py
 	$(BIN)/python benchmarks/cam_speed.py
+	$(BIN)/python benchmarks/explain_speed.py
 	$(BIN)/python -m pytest -q tests/test_teaching.py tests/test_slides.py tests/test_browser.py tests/test_slides_fit.py \
 	  tests/test_day_one.py tests/test_legibility.py  # teaching.*, decks, slides that fit
 

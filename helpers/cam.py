@@ -551,7 +551,8 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Spearman rank correlation of each pair of maps ``a[i]``, ``b[i]`` (0 where a map is constant).
 
     ``a`` and ``b``: maps of the same shape, ``(N, h, w)`` (or ``(N, k)``). Tied values get their average
-    rank, so the many zeros a ReLU leaves in a heatmap do not correlate by their position.
+    rank (Spearman's definition): the many zeros a ReLU leaves share one rank instead of an arbitrary order. A
+    zero region in the same place in both maps still adds to the correlation.
     """
     a = validate.array(a, "a", ndim=(2, 3))
     b = validate.array(b, "b", ndim=(2, 3))

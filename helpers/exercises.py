@@ -397,8 +397,9 @@ def check_closest_filter(answer: Any, shares: dict, channels: Sequence[int], par
         return _wrong(f"filter {answer} has {share:.0%} of its strongest activations on {what}; "
                       f"another filter of this block has {best:.0%}.",
                       "add the parts' columns, then np.argmax: channels[np.argmax(parts[:, i] + parts[:, j])].")
-    verdict = ("at least half: a detector of them" if share >= 0.5 else
-               "less than half, though no filter of this block does better: none of them detects these parts")
+    verdict = ("at least half: by this measure, a detector of them" if share >= 0.5 else
+               "less than half, and no filter of this block does better: by this measure (where its strongest "
+               "windows are centred) none of them is a detector of these parts")
     return _right(f"filter {answer}: {share:.0%} of its strongest activations fall on {what}, {verdict}.")
 
 

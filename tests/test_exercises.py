@@ -230,7 +230,7 @@ def test_check_closest_filter():
                                                    [0.4, 0.2, 0.1, 0.3],      # filter 7: wheels 0.3 (best)
                                                    [0.3, 0.0, 0.25, 0.45]])}  # filter 9: motorcycle alone best
     wheels = ["car wheels", "motorcycle wheels"]
-    assert "none of them detects" in right(ex.check_closest_filter(7, shares, [4, 7, 9], wheels)).message
+    assert "none of them is a detector" in right(ex.check_closest_filter(7, shares, [4, 7, 9], wheels)).message
     wrong(ex.check_closest_filter(9, shares, [4, 7, 9], wheels), "another filter of this block has 30%")
     right(ex.check_closest_filter(9, shares, [4, 7, 9], ["motorcycle wheels"]))
     wrong(ex.check_closest_filter(4, shares, [4, 7, 9], wheels), "has 20%")
