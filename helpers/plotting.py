@@ -458,11 +458,13 @@ def plot_channel_grid(maps: np.ndarray, title: str, cols: int = 16, tile_inches:
 
 
 def plot_pattern_grid(images: np.ndarray, title: str, labels: Sequence[int] | None = None,
-                      dead: np.ndarray | None = None, cols: int = 16, tile_inches: float | None = None):
+                      dead: np.ndarray | None = None, cols: int = 16, tile_inches: float | None = None,
+                      counts: str | None = None):
     """Filter patterns as a labelled grid; dead filters (no gradient to follow) are crossed out in red.
 
     Each pattern is drawn at a whole multiple of its own pixel size (never below it); ``cols`` shrinks when the
-    row would be wider than ``MAX_WIDTH_PX``. Used in notebook 02.
+    row would be wider than ``MAX_WIDTH_PX``. The title ends with the count of tiles and crossed-out tiles, or
+    with ``counts`` when given (e.g. when each filter is shown twice). Used in notebook 02.
     """
     import matplotlib.pyplot as plt
 
@@ -496,7 +498,11 @@ def plot_pattern_grid(images: np.ndarray, title: str, labels: Sequence[int] | No
             ax.plot([0, w - 1], [h - 1, 0], color="red", lw=1.5)
         for side in ax.spines.values():
             side.set_visible(False)
-    fig.text(0.0, 1.0, f"{title}  ·  {n} filters  ·  {int(dead.sum())} dead (crossed out)", ha="left", va="top",
+    if counts is None:
+        counts = f"{n} filters  ·  {int(dead.sum())} dead (crossed out)"
+    elif not isinstance(counts, str):
+        validate.fail("counts", "a str or None", validate.describe(counts), kind=validate.InputTypeError)
+    fig.text(0.0, 1.0, f"{title}  ·  {counts}", ha="left", va="top",
              fontsize=plt.rcParams["axes.titlesize"])
     return fig
 

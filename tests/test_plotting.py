@@ -83,3 +83,20 @@ def test_plot_examples_takes_rows_of_different_sizes():
         assert np.array_equal(large[:76:2, 86:86 + 76:2], pch[1][0]), "then its first patch"
         assert (small[80:] == 255).all(), "padding below the shorter row is white"
         plt.close(fig)
+
+
+def test_plot_pattern_grid_says_how_many_filters_and_dead_ones():
+    from helpers.plotting import FIGURE_STYLE, plot_pattern_grid
+
+    imgs = np.zeros((6, 8, 8, 3), np.uint8)
+    dead = np.array([True, False, False, True, False, False])
+    with plt.rc_context(FIGURE_STYLE):
+        fig = plot_pattern_grid(imgs, "block1", dead=dead, cols=6)
+        assert "6 filters  ·  2 dead" in fig.texts[0].get_text()
+        assert sum(len(ax.lines) for ax in fig.axes) == 2 * 2, "two red strokes per crossed-out tile"
+        plt.close(fig)
+        fig = plot_pattern_grid(imgs, "block1", dead=dead, cols=3, counts="3 filters, each twice")
+        assert fig.texts[0].get_text() == "block1  ·  3 filters, each twice"
+        plt.close(fig)
+    with pytest.raises(TypeError, match="^counts: "):
+        plot_pattern_grid(imgs, "block1", counts=3)
