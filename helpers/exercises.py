@@ -345,6 +345,20 @@ def check_dead_filters(answer: Any, dead: np.ndarray) -> Feedback:
                                           "above zero: use the result's .dead mask.")
 
 
+def _filter_row(answer: Any, channels: Sequence[int], hint: str) -> int | Feedback:
+    """The row of filter number ``answer`` among a block's live ``channels``, or the feedback saying why not."""
+    f = _unanswered(answer, "a filter number", hint)
+    if f is not None:
+        return f
+    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+        return _wrong(f"expected one filter number (an int), got {type(answer).__name__} {answer!r:.40}.")
+    channels = [int(c) for c in channels]
+    if int(answer) not in channels:
+        return _wrong(f"filter {answer} is not one of this block's live filters.",
+                      "the atlas lists filter numbers as they are in the layer; dead filters have no examples.")
+    return channels.index(int(answer))
+
+
 @_never_raises
 def check_part_filter(answer: Any, shares: dict, channels: Sequence[int], part: str,
                       threshold: float = 0.5) -> Feedback:
@@ -352,20 +366,14 @@ def check_part_filter(answer: Any, shares: dict, channels: Sequence[int], part: 
     (e.g. ``"motorcycle wheels"``), judged by the scenes' ground truth (``atlas.ground_truth_shares``)."""
     if not isinstance(shares, dict) or part not in shares.get("labels", []):
         raise CheckSetupError(f"part must be one of shares['labels'], got {part!r}")
-    f = _unanswered(answer, "a filter number", "sort the filters by their share on the part")
-    if f is not None:
-        return f
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return _wrong(f"expected one filter number (an int), got {type(answer).__name__} {answer!r:.40}.")
-    channels = [int(c) for c in channels]
+    row = _filter_row(answer, channels, "sort the filters by their share on the part")
+    if isinstance(row, Feedback):
+        return row
     column = np.asarray(shares["parts"])[:, shares["labels"].index(part)]
-    if int(answer) not in channels:
-        return _wrong(f"filter {answer} is not one of this block's live filters.",
-                      "the atlas lists filter numbers as they are in the layer; dead filters have no examples.")
-    share = float(column[channels.index(int(answer))])
+    share = float(column[row])
     if share >= threshold:
         return _right(f"filter {answer}: {share:.0%} of its strongest activations fall on {part}.")
-    top = shares["labels"][int(np.argmax(np.asarray(shares["parts"])[channels.index(int(answer))]))]
+    top = shares["labels"][int(np.argmax(np.asarray(shares["parts"])[row]))]
     return _wrong(f"filter {answer} has only {share:.0%} of its strongest activations on {part} (most on {top}).",
                   "sort the filters by their share on that part: "
                   "np.argsort(-shares[...]['parts'][:, labels.index(part)]).")
@@ -380,18 +388,12 @@ def check_closest_filter(answer: Any, shares: dict, channels: Sequence[int], par
     if not isinstance(shares, dict) or isinstance(parts, str) or not parts or \
             any(p not in shares.get("labels", []) for p in parts):
         raise CheckSetupError(f"parts must be a list of shares['labels'], got {parts!r}")
-    f = _unanswered(answer, "a filter number", "add up the filter's shares on the parts, then take the largest")
-    if f is not None:
-        return f
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return _wrong(f"expected one filter number (an int), got {type(answer).__name__} {answer!r:.40}.")
-    channels = [int(c) for c in channels]
-    if int(answer) not in channels:
-        return _wrong(f"filter {answer} is not one of this block's live filters.",
-                      "filter numbers are as in the layer; dead filters have no examples.")
+    row = _filter_row(answer, channels, "add up the filter's shares on the parts, then take the largest")
+    if isinstance(row, Feedback):
+        return row
     table = np.asarray(shares["parts"])
     on = table[:, [shares["labels"].index(p) for p in parts]].sum(axis=1)
-    share, best = float(on[channels.index(int(answer))]), float(on.max())
+    share, best = float(on[row]), float(on.max())
     what = " and ".join(parts)
     if share < best - 1e-9:
         return _wrong(f"filter {answer} has {share:.0%} of its strongest activations on {what}; "
