@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 import numpy as np
 
 from . import cam, validate
-from .gradients import class_score_gradients, class_scores
+from .gradients import _first, class_score_gradients, class_scores
 from .layers import all_layers, tap_model, without_activation
 from .validate import InputTypeError, describe, fail
 
@@ -68,10 +68,6 @@ def _scorer(model):
     for original, copy in entry[2]:             # the copy's weights follow the model's (after training)
         copy.assign(original.value)
     return model if entry[1] is None else entry[1]
-
-
-def _first(out):
-    return out[0] if isinstance(out, (list, tuple)) else out
 
 
 def _class_scores(fn, x: np.ndarray, cls: np.ndarray) -> np.ndarray:
