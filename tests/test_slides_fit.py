@@ -112,6 +112,9 @@ _PRESENT_JS = """([h, v]) => { const top = document.querySelectorAll('.reveal .s
   const s = subs && subs.length ? subs[v] : top;
   return !!s && s.classList.contains('present'); }"""
 _TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+_GO_BY_HASH = "([h, v]) => { location.hash = '#/' + h + '/' + v; }"
+_GO_BY_API = """([h, v]) => { if (window.Reveal && Reveal.slide) Reveal.slide(h, v);
+  else location.hash = '#/' + h + '/' + v; }"""
 
 
 def problems(m: dict) -> list[str]:
@@ -251,8 +254,16 @@ def rise_fit(page, lab, name: str, shots: str | None = None) -> list[dict]:
     deck.evaluate(_TWO_FRAMES)
 
     def go(h, v):
-        deck.evaluate("([h, v]) => { location.hash = '#/' + h + '/' + v; }", [h, v])
-        deck.wait_for_function(_PRESENT_JS, arg=[h, v], timeout=10_000)
+        # By the URL, as a presenter's link would; on a loaded machine reveal.js can miss or delay that hash
+        # change, so a slide not shown after 10 s is asked for again through reveal.js's own API, with more time.
+        for attempt, (how, wait) in enumerate(((_GO_BY_HASH, 10_000), (_GO_BY_API, 30_000), (_GO_BY_API, 60_000))):
+            deck.evaluate(how, [h, v])
+            try:
+                deck.wait_for_function(_PRESENT_JS, arg=[h, v], timeout=wait)
+                break
+            except Exception:  # noqa: BLE001 -- playwright's TimeoutError: try the next way, fail on the last
+                if attempt == 2:
+                    raise
         deck.evaluate(_TWO_FRAMES)
 
     try:
