@@ -11,7 +11,8 @@ is *measured*, not guessed ("block 4 filter 37: car wheels, 91 %").
 - :meth:`DatasetExamples.patches` -- the receptive-field crops around them;
 - :func:`ground_truth_shares` -- where those activations fall: street or class, and which part (:data:`PARTS`);
 - :func:`name_filters` -- the most selective filters, named by what they fire on;
-- :func:`centre_window` -- the window of a pattern that the map's middle unit sees (its whole world).
+- :func:`centre_window` -- the window of a pattern that the map's middle unit sees (its whole world);
+- :func:`resemblance` -- how much each pattern looks like the average of its filter's dataset examples.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from .scenes import StreetScenes
 
 __all__ = ["ReceptiveField", "receptive_field", "DatasetExamples", "dataset_examples", "PARTS", "part_labels",
-           "ground_truth_shares", "name_filters", "centre_window"]
+           "ground_truth_shares", "name_filters", "centre_window", "resemblance"]
 
 #: Landmarks grouped into the parts the atlas names ("car wheels"); a landmark in no group is not a part.
 PARTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -270,3 +271,39 @@ def centre_window(images: np.ndarray, field: ReceptiveField) -> np.ndarray:
     fill = 128 if x.dtype == np.uint8 else 0.5
     padded = np.pad(x, ((0, 0), (s, s), (s, s), (0, 0)), constant_values=fill)
     return padded[:, lo + s: lo + 2 * s, lo + s: lo + 2 * s].copy()
+
+
+def resemblance(patterns: np.ndarray, patches: np.ndarray) -> np.ndarray:
+    """How much each pattern looks like what its filter fires on: the Pearson correlation, over every pixel and
+    colour, between pattern ``f`` and the pixel-wise mean of its ``k`` dataset-example patches.
+
+    1 = the same picture up to brightness and contrast; 0 = no linear relation; negative = a negative image.
+    A pattern or a mean patch with no variation at all has no correlation; it gets 0 (never NaN). Used in 02
+    ("Do the patterns look like what their filters fire on?").
+
+    Parameters
+    ----------
+    patterns : numpy.ndarray
+        ``(F, S, S, C)``: one window per filter, e.g. :func:`centre_window` of middle-unit patterns. Any
+        scale (uint8 0..255 or float 0..1 alike): r ignores brightness and contrast.
+    patches : numpy.ndarray
+        ``(F, k, S, S, C)``: each filter's dataset examples, e.g. :meth:`DatasetExamples.patches`, any scale.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(F,)`` float64 in [-1, 1].
+    """
+    pat = validate.array(patterns, "patterns", dtype=None, ndim=4)
+    pch = validate.array(patches, "patches", dtype=None, ndim=5)
+    if pch.shape[0] != pat.shape[0] or pch.shape[2:] != pat.shape[1:]:
+        validate.fail("patches", f"(F, k, S, S, C) = ({pat.shape[0]}, k, {', '.join(map(str, pat.shape[1:]))}) "
+                      "to match patterns", f"shape {pch.shape}",
+                      "give each pattern its own filter's patches, cut to the same window (centre_window)")
+    a = pat.astype(np.float64).reshape(len(pat), -1)
+    b = pch.astype(np.float64).mean(axis=1).reshape(len(pat), -1)
+    a = a - a.mean(axis=1, keepdims=True)
+    b = b - b.mean(axis=1, keepdims=True)
+    norm = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    r = np.divide((a * b).sum(axis=1), norm, out=np.zeros(len(a)), where=norm > 1e-12)
+    return np.clip(r, -1.0, 1.0)

@@ -184,3 +184,43 @@ def test_centre_window_cuts_as_the_dataset_examples_do():
         ex = atlas.DatasetExamples(np.array([0]), np.array([[0, 1]]), np.array([[middle, middle]]),
                                    np.array([[middle, middle]]), np.ones((1, 2)), rf)
         assert np.array_equal(atlas.centre_window(imgs, rf), ex.patches(imgs)[0]), rf
+
+
+def test_resemblance_is_pearson_with_the_mean_patch_by_corrcoef():
+    rng = np.random.default_rng(3)
+    patterns = rng.random((4, 5, 5, 3))
+    patches = rng.random((4, 6, 5, 5, 3))
+    patches[1] = patterns[1] * 0.3 + 0.2 + rng.normal(0, 0.01, (6, 5, 5, 3))     # a look-alike of pattern 1
+    expected = [np.corrcoef(patterns[f].ravel(), patches[f].mean(axis=0).ravel())[0, 1] for f in range(4)]
+    got = atlas.resemblance(patterns, patches)
+    assert np.allclose(got, expected, atol=1e-12)
+    assert got[1] > 0.99 > abs(got[0])
+    # the mean of the patches, not any one of them: two patches that are negatives of each other around a picture
+    picture = rng.random((1, 5, 5, 3))
+    noise = rng.normal(0, 0.5, (1, 5, 5, 3))
+    pair = np.stack([picture + noise, picture - noise], axis=1)
+    assert atlas.resemblance(picture, pair)[0] > 0.999 > atlas.resemblance(picture, pair[:, :1])[0]
+
+
+def test_resemblance_takes_uint8_or_float_alike_and_never_gives_nan():
+    rng = np.random.default_rng(4)
+    patterns = rng.random((3, 4, 4, 3))
+    patches = rng.random((3, 2, 4, 4, 3))
+    as_uint8 = np.round(patterns * 255).astype(np.uint8)
+    assert np.allclose(atlas.resemblance(as_uint8, patches), atlas.resemblance(as_uint8 / 255.0, patches))
+    flat = np.full((1, 4, 4, 3), 0.5)
+    assert atlas.resemblance(flat, patches[:1])[0] == 0.0
+    assert atlas.resemblance(patterns[:1], np.zeros((1, 2, 4, 4, 3)))[0] == 0.0
+    assert atlas.resemblance(patterns[:1], -np.stack([patterns[:1]] * 2, axis=1))[0] == pytest.approx(-1.0)
+
+
+def test_resemblance_bad_inputs_name_the_argument():
+    patterns = np.zeros((2, 4, 4, 3))
+    with pytest.raises(ValueError, match="patches"):
+        atlas.resemblance(patterns, np.zeros((2, 3, 5, 5, 3)))              # another window size
+    with pytest.raises(ValueError, match="patches"):
+        atlas.resemblance(patterns, np.zeros((3, 3, 4, 4, 3)))              # another filter count
+    with pytest.raises(ValueError, match="patterns"):
+        atlas.resemblance(np.zeros((4, 4, 3)), np.zeros((1, 3, 4, 4, 3)))  # one pattern without its batch axis
+    with pytest.raises(ValueError, match="patterns"):
+        atlas.resemblance(np.full((2, 4, 4, 3), np.nan), np.zeros((2, 3, 4, 4, 3)))
