@@ -50,7 +50,7 @@ slides: $(SLIDES)   ## self-contained reveal.js decks, open offline (make slides
 	$(BIN)/python -m course_tools.slides $(NB)
 
 test: $(TOOLS)
-	$(BIN)/python -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)
+	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder tests notebooks $(NBVAL)
 
 run: $(TOOLS)
 	$(BIN)/python -m course_tools.run_notebooks

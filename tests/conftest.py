@@ -3,3 +3,24 @@ import os
 # Quiet TensorFlow in the test process. (Do not set MPLBACKEND here: nbval's kernels inherit the
 # environment and would lose the inline backend, so their figures would silently vanish.)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+#: Seconds of work per scope (module or notebook) under `make test` on 2 cores, from `pytest --durations=0`
+#: (session 7): the scopes longer than 10 s. `make test` runs pytest-xdist's loadscope with
+#: --no-loadscope-reorder, so scopes go to the workers in collection order; the hook below puts the longest
+#: first (longest-processing-time scheduling), so that both workers end on short scopes. xdist's own reorder
+#: sorts by *number* of tests, which put the two 100-second browser modules (2 and 3 tests) last.
+SCOPE_SECONDS = {
+    "tests/test_slides_fit.py": 102, "tests/test_day_one.py": 94,
+    "notebooks/04_localization_labels_and_loss.ipynb": 63, "notebooks/02_filter_patterns.ipynb": 59,
+    "notebooks/07_trusting_explanations.ipynb": 57, "notebooks/00_course_data_and_model.ipynb": 36,
+    "notebooks/05_landmarks_and_pose.ipynb": 35, "tests/test_browser.py": 31, "tests/test_train_models.py": 25,
+    "notebooks/01_intermediate_activations.ipynb": 22, "notebooks/06_detection.ipynb": 20,
+    "tests/test_slides.py": 16, "notebooks/03_class_activation_heatmaps.ipynb": 12,
+    "tests/test_cam_compiled.py": 12, "tests/test_model_untouched.py": 11,
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest scopes first; a stable sort, so every scope stays whole and in its own order, and the others keep
+    theirs. Only the order changes: every worker sorts the same collection the same way."""
+    items.sort(key=lambda item: -SCOPE_SECONDS.get(item.nodeid.split("::")[0], 0))
