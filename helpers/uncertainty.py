@@ -4,7 +4,8 @@ Every notebook that compares two figures gives the difference with its uncertain
 it. The intervals all come from here:
 
 - :func:`bootstrap_ci` -- percentile bootstrap for the mean or median of per-item values (scenes, filters,
-  pedestrians); with per-item differences ``a - b`` it is the paired comparison (03, 05);
+  pedestrians); with per-item differences ``a - b`` it is the paired comparison (03, 05); stratified by a
+  label per item (07: 20 scenes per class);
 - :func:`bootstrap_difference_ci` -- two independent groups, e.g. the filters of two blocks (02);
 - :func:`t_interval` -- a mean over a few training seeds (04), with Student's t quantile (:func:`t_quantile`);
 - :func:`proportion_interval` -- an accuracy or hit rate on ``n`` independent items (Wilson's score interval;
@@ -40,12 +41,27 @@ def _values(values: Any, name: str) -> np.ndarray:
     return validate.array(values, name, ndim=1)            # finite, one-dimensional, non-empty
 
 
-def _resampled(v: np.ndarray, statistic: str, n_boot: int, rng: np.random.Generator, name: str) -> np.ndarray:
+def _resampled(v: np.ndarray, statistic: str, n_boot: int, rng: np.random.Generator, name: str,
+               strata: np.ndarray | None = None) -> np.ndarray:
     if n_boot * v.size > MAX_RESAMPLED:
         validate.fail("n_boot", f"n_boot x len({name}) at most {MAX_RESAMPLED:,}",
                       f"{n_boot} x {v.size}", "use fewer resamples")
-    idx = rng.integers(0, v.size, size=(n_boot, v.size))        # n_boot resamples, with replacement
+    if strata is None:
+        idx = rng.integers(0, v.size, size=(n_boot, v.size))    # n_boot resamples, with replacement
+    else:   # within each stratum, as many draws as it has items: every resample keeps the strata's sizes
+        groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
+        idx = np.concatenate([g[rng.integers(0, g.size, size=(n_boot, g.size))] for g in groups], axis=1)
     return STATISTICS[statistic](v[idx], axis=1)
+
+
+def _strata(strata: Any, n: int) -> np.ndarray | None:
+    if strata is None:
+        return None
+    s = validate.array(strata, "strata", dtype=None, ndim=1)
+    if s.size != n:
+        validate.fail("strata", f"one group label per value ({n})", f"{s.size} labels",
+                      "pass the labels of the same items, e.g. each scene's class")
+    return s
 
 
 def _quantiles(stats: np.ndarray, level: float) -> tuple[float, float]:
@@ -54,22 +70,27 @@ def _quantiles(stats: np.ndarray, level: float) -> tuple[float, float]:
 
 
 def bootstrap_ci(values: Any, statistic: str = "mean", n_boot: int = 2000, level: float = 0.95,
-                 seed: int = 0) -> tuple[float, float]:
+                 seed: int = 0, strata: Any = None) -> tuple[float, float]:
     """Percentile bootstrap interval ``(low, high)`` for the mean (or median) of ``values``.
 
     Draws ``n_boot`` resamples of ``values`` with replacement (seeded), computes ``statistic`` on each, and returns
     the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles. For two methods measured on the same items, pass
     the per-item differences ``a - b``: the paired comparison. Booleans (pointing-game hits) count as 0 and 1.
 
+    ``strata`` (optional, one label per value, e.g. each scene's class) makes it a *stratified* bootstrap: each
+    resample draws within every group as many items as the group has, so a set built with fixed group sizes
+    (20 scenes per class) is resampled as it was built, and the spread between groups is not counted as
+    sampling noise. Without it (None), the plain bootstrap above.
+
     Used in 02 (median complexity per block), 03 (pointing game and IoU per class, softmax against logit),
-    05 (the wrists' lead, the two read-outs).
+    05 (the wrists' lead, the two read-outs), 07 (every per-scene mean and paired difference, by class).
     """
     statistic = validate.choice(statistic, "statistic", list(STATISTICS))
     v = _values(values, "values")
     n_boot = validate.integer(n_boot, "n_boot", low=100, high=100_000)
     level = _level(level)
     rng = np.random.default_rng(validate.integer(seed, "seed", low=0))
-    return _quantiles(_resampled(v, statistic, n_boot, rng, "values"), level)
+    return _quantiles(_resampled(v, statistic, n_boot, rng, "values", _strata(strata, v.size)), level)
 
 
 def bootstrap_difference_ci(before: Any, after: Any, statistic: str = "median", n_boot: int = 2000,

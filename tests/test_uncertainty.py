@@ -134,6 +134,8 @@ def test_bootstrap_is_seeded():
     ({"values": [0.1, 0.2], "level": 1.5}, "level"),
     ({"values": [0.1, 0.2], "n_boot": 5}, "n_boot"),
     ({"values": [0.1, 0.2], "seed": -1}, "seed"),
+    ({"values": [0.1, 0.2, 0.3], "strata": [0, 1]}, "strata"),
+    ({"values": [0.1, 0.2], "strata": [[0], [1]]}, "strata"),
 ])
 def test_bootstrap_bad_inputs_are_named(kwargs, name):
     with pytest.raises(InputError, match=f"^{name}: expected"):
@@ -217,3 +219,39 @@ def test_wilson_never_collapses_and_stays_in_range():
 def test_bad_inputs_name_the_argument(call, name):
     with pytest.raises(InputError, match=f"^{name}: expected"):
         call()
+
+
+# -- stratified --------------------------------------------------------------------------------------------
+
+def test_stratified_keeps_each_groups_size():
+    """Constant within each group, groups of unequal size: every stratified resample has the same mean (the
+    interval is a point at the weighted mean); the plain bootstrap mixes the groups anew each time."""
+    v = np.array([1.0] * 5 + [3.0] * 15)
+    labels = np.array([0] * 5 + [1] * 15)
+    assert U.bootstrap_ci(v, strata=labels) == pytest.approx((2.5, 2.5))
+    lo, hi = U.bootstrap_ci(v)
+    assert hi - lo > 0.5
+    # the labels, not their order or values: shuffled items with their labels, or other names, change nothing
+    perm = np.random.default_rng(1).permutation(20)
+    assert U.bootstrap_ci(v[perm], strata=(labels * 7 + 2)[perm]) == pytest.approx((2.5, 2.5))
+
+
+def test_stratified_spread_is_the_textbook_one():
+    """For the mean, a stratified resample's variance is sum_s (n_s / N)^2 * var_s / n_s (var_s with ddof 0):
+    the interval's width against 2 x 1.96 of its square root, from 40,000 resamples."""
+    rng = np.random.default_rng(7)
+    groups = [rng.normal(0, 1, 20), rng.normal(5, 3, 30), rng.normal(-2, 0.5, 10)]
+    v = np.concatenate(groups)
+    labels = np.repeat([0, 1, 2], [20, 30, 10])
+    sd = np.sqrt(sum((g.size / v.size) ** 2 * g.var() / g.size for g in groups))
+    lo, hi = U.bootstrap_ci(v, n_boot=40_000, strata=labels, seed=3)
+    assert (hi - lo) == pytest.approx(2 * 1.959964 * sd, rel=0.04)
+    assert (lo + hi) / 2 == pytest.approx(v.mean(), abs=0.1 * sd)
+    plain = U.bootstrap_ci(v, n_boot=40_000, seed=3)           # the plain one: var / N, between groups included
+    assert (plain[1] - plain[0]) == pytest.approx(2 * 1.959964 * np.sqrt(v.var() / v.size), rel=0.04)
+    assert plain[1] - plain[0] > 1.4 * (hi - lo)
+
+
+def test_one_stratum_is_the_plain_bootstrap():
+    v = np.random.default_rng(2).random(40)
+    assert U.bootstrap_ci(v, "median", strata=np.zeros(40)) == U.bootstrap_ci(v, "median")
