@@ -239,10 +239,16 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
     objective = validate.choice(objective, "objective", OBJECTIVES)
     seed = validate.integer(seed, "seed", low=0)
     noise = validate.number(noise, "noise", low=0)
+    if not isinstance(transforms, Transform) and (isinstance(transforms, (str, bytes))
+                                                  or not hasattr(transforms, "__iter__")):
+        validate.fail("transforms", "a list of Transform objects such as [Jitter(2), BlurEvery(4)]",
+                      validate.describe(transforms), kind=validate.InputTypeError)
     transforms = [transforms] if isinstance(transforms, Transform) else list(transforms)
     for t in transforms:
         if not isinstance(t, Transform):
-            raise TypeError(f"transforms must be Transform objects such as Jitter(2) or BlurEvery(4), got {t!r}")
+            validate.fail("transforms", "Transform objects such as Jitter(2) or BlurEvery(4)", repr(t),
+                          "build them from helpers.filters (Jitter, BlurEvery) or subclass Transform",
+                          kind=validate.InputTypeError)
     target = conv_layer(model, layer, input_shape)
     extractor = tap_model(model, [target], input_shape=input_shape, include_output=False)
     n_filters = int(target.filters)

@@ -190,7 +190,9 @@ def test_a_transform_of_ones_own():
     ("c2", [], {}, ValueError, "non-empty"),
     ("c2", None, dict(step_size=0), ValueError, "step_size: expected a number > 0"),
     ("c2", None, dict(objective="pre_relu"), ValueError, "objective: expected one of"),
-    ("c2", None, dict(transforms=["jitter"]), TypeError, "Transform objects"),
+    ("c2", None, dict(transforms=["jitter"]), TypeError, "^transforms: expected Transform objects.*'jitter'"),
+    ("c2", None, dict(transforms=3), TypeError, "^transforms: expected a list of Transform objects"),
+    ("c2", None, dict(transforms="jitter"), TypeError, "^transforms: expected a list of Transform objects"),
 ])
 def test_bad_requests(layer, filters, options, error, message):
     with pytest.raises(error, match=message):
