@@ -31,6 +31,7 @@ from helpers.paths import BUILD_DIR
 
 from .open_anywhere import COLAB_CELL_MARK, strip_badges
 from .run_notebooks import NOTEBOOK_DIR, notebooks
+from .structure import EVIDENCE_TAG, mark_evidence
 
 __all__ = ["SLIDES_DIR", "SOLUTION_TAG", "MAINTAINER_TAG", "SLIDE_WIDTH", "SLIDE_HEIGHT", "RISE_SETTINGS",
            "RISE_CSS", "slide_type_for", "assign_slide_types", "set_rise_settings", "write_rise_css", "reveal_dir",
@@ -104,6 +105,8 @@ def slide_type_for(cell, previous=None, setup_done: bool = False) -> str:
         Whether an earlier code cell already called ``setup(`` (only the first such cell is the setup cell).
     """
     tags = cell.get("metadata", {}).get("tags", [])
+    if EVIDENCE_TAG in tags:                 # off the slides: markdown evidence is the presenter's notes
+        return "notes" if cell.cell_type == "markdown" else "skip"
     if SOLUTION_TAG in tags or MAINTAINER_TAG in tags:
         return "skip"
     source = cell.source.lstrip()
@@ -187,7 +190,7 @@ def assign_slide_types(nb, overwrite: bool = False) -> int:
     for cell in nb.cells:
         meta = cell.metadata.setdefault("slideshow", {})
         height = estimate_height(cell)
-        if overwrite or not meta.get("slide_type"):
+        if overwrite or not meta.get("slide_type") or EVIDENCE_TAG in cell.metadata.get("tags", []):
             want = slide_type_for(cell, previous, setup_done)
             if want == "-" and used and used + height > SLIDE_BUDGET:
                 want = "subslide"                         # would not fit on the slide so far: a sub-slide below
@@ -196,11 +199,11 @@ def assign_slide_types(nb, overwrite: bool = False) -> int:
                 changed += 1
         if meta["slide_type"] in ("slide", "subslide"):
             used = height
-        elif meta["slide_type"] != "skip":
+        elif meta["slide_type"] not in ("skip", "notes"):
             used += height
         if cell.cell_type == "code" and _calls_setup(cell.source):
             setup_done = True
-        if meta["slide_type"] != "skip":
+        if meta["slide_type"] not in ("skip", "notes"):
             previous = cell
     return changed
 
@@ -434,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in notebooks(args.only):
         if args.tag:
             nb = nbformat.read(p, as_version=4)
-            n = assign_slide_types(nb, overwrite=args.retag)
+            n = assign_slide_types(nb, overwrite=args.retag) + mark_evidence(nb)
             r = set_rise_settings(nb, overwrite=args.retag)
             nbformat.write(nb, p)
             print(f"{p.name}: {n} slide types changed, {r} RISE settings")

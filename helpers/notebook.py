@@ -10,11 +10,91 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["setup", "quiet_stderr", "progress", "LegibilityWarning", "legibility_log"]
+__all__ = ["setup", "quiet_stderr", "progress", "claim", "ClaimFailed", "LegibilityWarning", "legibility_log"]
 
 #: Every legibility problem of the figures this session showed: ``(figure number, problem)``
 #: (checked by the maintainer cell of each notebook).
 legibility_log: list[tuple[int, str]] = []
+
+
+class ClaimFailed(AssertionError):
+    """A lesson's claim did not hold on this run (raised by :func:`claim`; stops the notebook, fails CI)."""
+
+
+def claim(statement: str, holds, value=None, interval=None, *, digits: int = 2, signed: bool = False,
+          percent: bool = False) -> str:
+    """Check one claim a lesson makes, and say it in one line of plain words.
+
+    Students read claims, not ``assert`` statements: the main path of every notebook checks what its takeaway
+    says with this call, which prints e.g. ``✓ pointing game above the centre baseline: +0.28 [+0.24, +0.32]``
+    and stops the run (:class:`ClaimFailed`) when the claim does not hold -- so CI fails with the lesson.
+    Used in the main path of notebooks 00 and 03-06 (``assert`` stays in evidence and maintainer cells).
+
+    Parameters
+    ----------
+    statement : str
+        The claim, in the words of the takeaway ("pointing game above the centre baseline").
+    holds : bool
+        Whether it holds (the check, e.g. ``lo > 0``).
+    value : float, optional
+        The claim's one number, printed after the statement.
+    interval : (float, float), optional
+        Its interval, printed in brackets.
+    digits : int
+        Decimals to print.
+    signed : bool
+        Print a sign (for differences).
+    percent : bool
+        Print ``value`` and ``interval`` (fractions) as percentages.
+
+    Returns
+    -------
+    str
+        The line printed.
+
+    Raises
+    ------
+    ClaimFailed
+        When ``holds`` is false.
+    """
+    from . import validate
+
+    if not isinstance(statement, str) or not statement.strip():
+        validate.fail("statement", "the claim in words, e.g. 'pointing game above the centre'",
+                      validate.describe(statement), kind=validate.InputTypeError)
+    import numpy as np
+
+    if isinstance(holds, np.ndarray) and holds.size == 1 and holds.dtype == bool:
+        holds = holds.item()
+    if not isinstance(holds, (bool, np.bool_)):             # a list or a number is truthy: never guess
+        validate.fail("holds", "one True or False (the claim's check)", validate.describe(holds),
+                      "reduce it to one condition, e.g. `lo > 0` or `(a > b).all()`", kind=validate.InputTypeError)
+    digits = validate.integer(digits, "digits", low=0, high=6)
+
+    def fmt(v, name):
+        v = validate.number(v, name)
+        if percent:
+            return f"{100 * v:{'+' if signed else ''}.{max(digits - 2, 0)}f} %"
+        return f"{v:{'+' if signed else ''}.{digits}f}"
+
+    holds = bool(holds)
+    line = statement.strip()
+    if value is not None:
+        line += ": " + fmt(value, "value")
+    if interval is not None:
+        try:
+            lo, hi = interval
+        except (TypeError, ValueError):
+            validate.fail("interval", "two numbers (low, high)", validate.describe(interval),
+                          kind=validate.InputTypeError)
+        lo_s, hi_s = fmt(lo, "interval"), fmt(hi, "interval")
+        if float(lo) > float(hi):
+            validate.fail("interval", "(low, high) with low <= high", f"({lo_s}, {hi_s})", "swap the two ends")
+        line += f" [{lo_s}, {hi_s}]" if value is not None else f": [{lo_s}, {hi_s}]"
+    if not holds:
+        raise ClaimFailed(f"✘ does not hold on this run: {line}")
+    print(f"✓ {line}")
+    return line
 
 
 class LegibilityWarning(UserWarning):
