@@ -1,6 +1,6 @@
 # The course's commands. Each one installs what it needs into .venv on first use.
-#   make lab      open the course in JupyterLab (slides: RISE)   make test    run every test (what CI runs)
-#   make student  your own copies in student/ (make lab STUDENT=1) make slides  offline decks -> build/slides/
+#   make lab      the course in JupyterLab, your own copies      make test    run every test (what CI runs)
+#   make lab TEACH=1  the instructor's copies (solutions, RISE)  make slides  offline decks -> build/slides/
 #   make run      execute all notebooks -> build/                make model   retrain the shipped models
 PYTHON ?= python3
 VENV   := .venv
@@ -38,10 +38,11 @@ $(TOOLS): $(STAMP)
 
 install: $(STAMP)
 
-# lab: working copies in lab/ (git-ignored; git pull never collides with them), a running server reused;
-# as root (e.g. in a container) it passes --allow-root. STUDENT=1: your own copies in student/ instead.
+# lab: your own copies in student/ (no solutions; git-ignored, so git pull never collides with them), a running
+# server reused; as root (e.g. in a container) it passes --allow-root. TEACH=1: the instructor's copies in lab/
+# (stored outputs and solutions) instead.
 lab: $(STAMP)
-	@$(BIN)/python -m course_tools.lab $(if $(STUDENT),--student,)
+	@$(BIN)/python -m course_tools.lab $(if $(TEACH),--instructor,)
 
 student: $(STAMP)   ## clean copies without outputs or solutions; never overwrites one you have
 	$(BIN)/python -m course_tools.student $(NB)

@@ -19,8 +19,10 @@ warnings and errors only, minus the few :data:`HARMLESS` ones every session prin
 logs C++ errors only (``TF_CPP_MIN_LOG_LEVEL=2``). When a JupyterLab of this environment already serves the folder,
 it prints that server's address of notebook 00 instead of starting a second one.
 
-``make lab STUDENT=1`` does the same with ``student/`` (:mod:`course_tools.student`: no outputs, no solutions,
-never overwritten).
+By default (``make lab``, what a student types first) it serves ``student/``: the student's own copies
+(:mod:`course_tools.student`: no outputs, no solutions, no maintainer cells, never overwritten). ``make lab
+TEACH=1`` (``--instructor``) serves ``lab/``: the instructor's copies as described above. Each folder keeps its
+own JupyterLab workspace, so the two never reopen each other's tabs; announcements and update checks are off.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from .student import STUDENT_DIR, write_copies
 
 __all__ = ["LAB_DIR", "FIRST_NOTEBOOK", "STAMP_NAME", "HARMLESS", "CopyReport", "course_files", "cells_digest",
            "file_digest", "refresh_copies", "report_lines", "running_servers", "course_server", "notebook_url",
-           "jupyterlab_command", "quiet_lines", "hidden_output_preview", "serve", "main"]
+           "jupyterlab_command", "quiet_settings", "quiet_lines", "hidden_output_preview", "serve", "main"]
 
 #: Where ``make lab`` keeps its working copies (listed in .gitignore).
 LAB_DIR = ROOT / "lab"
@@ -57,6 +59,16 @@ LAB_DIR = ROOT / "lab"
 FIRST_NOTEBOOK = "00_course_data_and_model.ipynb"
 #: The stamp file in the copies' folder (hidden in JupyterLab's file browser).
 STAMP_NAME = ".copies.json"
+
+#: Each folder's JupyterLab keeps its open tabs (its workspace) in the folder itself: a second server (students'
+#: copies beside the instructor's) never reopens the first one's tabs, nor starts a kernel for each of them.
+WORKSPACES_NAME = ".workspaces"
+#: No announcements fetched from the web, no update check: offline these fail, online they are noise.
+NO_NEWS_FLAGS = ("--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
+#: JupyterLab's settings the course overrides in its own environment (``overrides.json``, see :func:`quiet_settings`):
+#: no "Would you like to get notified about official Jupyter news?" pop-up in every session.
+SETTINGS_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                                      "checkForUpdates": False}}
 
 #: Jupyter's own log: warnings and errors only (its start-up chatter is ~25 lines of INFO).
 QUIET_FLAGS = ("--ServerApp.log_level=WARN", "--LabApp.log_level=WARN")
@@ -76,6 +88,8 @@ HARMLESS = (
     # operations are on"), printed before TensorFlow reads TF_CPP_MIN_LOG_LEVEL; its errors (E...) still show
     re.compile(r"^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"),
     re.compile(r"^[IW]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] "),
+    # jupyterlab-rise asks for an optional per-notebook style sheet (<notebook>.css) whenever it shows a deck
+    re.compile(r"^\[W [^\]]*\] 404 GET /files/[^ ]*\.css\b"),
 )
 
 
@@ -383,7 +397,9 @@ def jupyterlab_command(folder: Path, notebook: Path, *, allow_root: bool | None 
     """
     if allow_root is None:
         allow_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    return [sys.executable, "-m", "jupyterlab", *QUIET_FLAGS, f"--ServerApp.root_dir={Path(folder).resolve()}",
+    folder = Path(folder).resolve()
+    return [sys.executable, "-m", "jupyterlab", *QUIET_FLAGS, f"--ServerApp.root_dir={folder}",
+            f"--LabApp.workspaces_dir={folder / WORKSPACES_NAME}", *NO_NEWS_FLAGS,
             *(["--allow-root"] if allow_root else []), *extra, str(Path(notebook).resolve())]
 
 
@@ -411,6 +427,29 @@ def _runtime_dir() -> Path:
     from jupyter_core.paths import jupyter_runtime_dir
 
     return Path(jupyter_runtime_dir())
+
+
+def quiet_settings(app_dir: Path | None = None) -> Path:
+    """Merge :data:`SETTINGS_OVERRIDES` into this environment's JupyterLab ``settings/overrides.json`` (the
+    environment's own defaults; a student's own settings still win) and return its path. Called by :func:`serve`."""
+    if app_dir is None:
+        from jupyterlab.commands import get_app_dir
+
+        app_dir = Path(get_app_dir())
+    path = Path(app_dir) / "settings" / "overrides.json"
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(current, dict):
+            current = {}
+    except (OSError, ValueError):
+        current = {}
+    merged = dict(current)
+    for plugin, values in SETTINGS_OVERRIDES.items():
+        merged[plugin] = {**(current.get(plugin) if isinstance(current.get(plugin), dict) else {}), **values}
+    if merged != current:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def serve(folder: Path, notebook: Path, *, extra: Iterable[str] = (), wait: float = 120.0) -> int:
@@ -441,6 +480,7 @@ def serve(folder: Path, notebook: Path, *, extra: Iterable[str] = (), wait: floa
         print(f"JupyterLab is already running (process {running['pid']}): {notebook_url(running, notebook)}")
         return 0
 
+    quiet_settings()
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # the kernels' TensorFlow: C++ errors only
     # A token chosen here rather than generated by Jupyter: Jupyter then skips its 7-line "To access the
@@ -479,14 +519,18 @@ def serve(folder: Path, notebook: Path, *, extra: Iterable[str] = (), wait: floa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--student", action="store_true",
-                    help="open your own copies in student/ (no outputs, no solutions) instead of lab/")
+    ap.add_argument("--instructor", action="store_true",
+                    help="open the instructor's copies in lab/ (stored outputs, solutions, maintainer cells) "
+                         "instead of your own in student/")
+    ap.add_argument("--student", action="store_true", help="your own copies in student/ (the default)")
     ap.add_argument("--folder", type=Path, default=None,
-                    help="where the copies are (default: lab/, or student/ with --student)")
+                    help="where the copies are (default: student/, or lab/ with --instructor)")
     ap.add_argument("jupyter_args", nargs="*", help="options for jupyter lab, after -- (e.g. -- --no-browser)")
     args = ap.parse_args(argv)
 
-    if args.student:
+    if args.student and args.instructor:
+        ap.error("choose one: --student (your own copies, the default) or --instructor")
+    if not args.instructor:
         folder = args.folder or STUDENT_DIR
         written, _ = write_copies(notebooks(), folder)
         if written:

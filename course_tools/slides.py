@@ -336,6 +336,10 @@ _SIZES = """
 """
 _HEADINGS = "{h} h1 {{ font-size: 40px; }} {h} h2 {{ font-size: 32px; }} {h} h3 {{ font-size: 26px; }}\n"
 
+#: The slide number goes to the top-right corner: at the bottom right it sat over reveal.js's arrows (the down
+#: arrow that says a sub-slide follows).
+_CORNER = "{r} .slide-number {{ top: 6px; bottom: auto; right: 8px; font-size: 14px; }}\n"
+
 #: The decks' look: the sizes above, headings in sentence case, no "In [3]:" prompts (a tenth of the width),
 #: long code lines wrapped rather than cut at the right edge, pictures never wider than the slide.
 _COURSE_CSS = """
@@ -349,7 +353,8 @@ _COURSE_CSS = """
   line-height: 1.3; font-size: var(--jp-code-font-size);
 }
 .reveal section img { max-width: 100%%; max-height: none; margin: 0; }
-""" % {"sizes": _SIZES, "headings": _HEADINGS.format(h=".reveal .jp-RenderedHTMLCommon")}
+%(corner)s""" % {"sizes": _SIZES, "headings": _HEADINGS.format(h=".reveal .jp-RenderedHTMLCommon"),
+       "corner": _CORNER.format(r=".reveal")}
 
 #: The live slides' look (jupyterlab-rise loads ``rise.css`` from the notebook's folder): the decks' sizes, and
 #: long lines of code and of printed output wrapped rather than cut at the right edge (RISE cuts them).
@@ -366,8 +371,10 @@ body.rise-enabled .reveal .slides { width: %(width)dpx !important; }
 .rise-enabled .reveal .jp-CodeCell .cm-content {
   white-space: pre-wrap; word-break: break-word; overflow-wrap: anywhere; flex-shrink: 1;
 }
-""" % {"sizes": _SIZES, "headings": _HEADINGS.format(h=".rise-enabled .reveal .jp-RenderedHTMLCommon"),
-       "width": SLIDE_WIDTH}
+/* The Colab and Binder badges are pictures on the web: offline they show as broken images. Not on slides. */
+.rise-enabled .reveal img[src*="colab-badge"], .rise-enabled .reveal img[src*="mybinder.org"] { display: none; }
+%(corner)s""" % {"sizes": _SIZES, "headings": _HEADINGS.format(h=".rise-enabled .reveal .jp-RenderedHTMLCommon"),
+       "width": SLIDE_WIDTH, "corner": _CORNER.format(r=".rise-enabled .reveal")}
 
 
 def write_rise_css(folder: str | Path) -> Path:

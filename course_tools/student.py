@@ -27,7 +27,8 @@ SOLUTIONS_SENTENCE = ("Each exercise is followed by its **solution**, collapsed:
                       "(in Colab: click *Show code*).")
 #: ... and what a student's copy, which has none, says instead.
 STUDENT_SENTENCE = ("Your copy has **no solutions**: the check under each exercise tells you when you are right. "
-                    "The solutions are in the course's own notebooks (`notebooks/`).")
+                    "Stuck? `make lab TEACH=1` opens the instructor's copies, with every solution (one click on "
+                    "the `···` bar under an exercise opens it).")
 
 
 def student_version(nb):
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in kept:
         print(f"kept  {p.relative_to(ROOT)}: it is already there, and may hold your work "
               "(delete or rename it for a fresh copy)")
-    print(f"open them with: make lab STUDENT=1  (or jupyter lab {STUDENT_DIR.relative_to(ROOT)}/)")
+    print(f"open them with: make lab  (or jupyter lab {STUDENT_DIR.relative_to(ROOT)}/)")
     return 0
 
 

@@ -181,13 +181,15 @@ def test_only_the_known_harmless_warnings_are_dropped():
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
         ("I0000 00:00:1795773921.651836    5031 port.cc:153] oneDNN custom operations are on. You may see slightly "
          "different numerical results\n"),
+        ("[W 2026-12-06 06:40:12.345 ServerApp] 404 GET /files/03_class_activation_heatmaps.css?1733467212 "
+         "(127.0.0.1) 1.20ms referer=http://127.0.0.1:8888/lab/tree/03_class_activation_heatmaps.ipynb\n"),
         "[E 2026-11-27 09:50:00.000 ServerApp] Uncaught exception GET /api/contents\n",
         "    Traceback (most recent call last):\n",
         "[W 2026-11-27 09:50:01.000 ServerApp] Notebook 01.ipynb is not trusted, and more\n",
         "2026-11-27 09:50:02.000000: E tensorflow/core/framework/op_kernel.cc:1830] OP_REQUIRES failed\n",
         "E0000 00:00:1795773921.651836    5031 cuda_executor.cc:1228] a C++ error\n",
     ]
-    assert list(lab.quiet_lines(lines)) == lines[7:]
+    assert list(lab.quiet_lines(lines)) == lines[8:]
 
 
 def test_a_hidden_output_is_previewed_by_the_first_line_of_its_preferred_data():
@@ -282,7 +284,7 @@ def test_make_lab_prints_the_address_and_a_second_one_reuses_the_server(tmp_path
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
     env.pop("JUPYTER_TOKEN", None)
-    cmd = [sys.executable, "-m", "course_tools.lab", "--folder", str(tmp_path / "lab"), "--",
+    cmd = [sys.executable, "-m", "course_tools.lab", "--instructor", "--folder", str(tmp_path / "lab"), "--",
            "--no-browser", "--ip=127.0.0.1", f"--port={_free_port()}"]
     first = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)
@@ -312,33 +314,59 @@ def test_make_lab_prints_the_address_and_a_second_one_reuses_the_server(tmp_path
     assert out == ""
 
 
-def test_make_lab_student_opens_the_students_own_copies(tmp_path, monkeypatch, capsys):
-    """``make lab STUDENT=1``: copies without outputs or solutions (course_tools.student), never overwritten, and
-    JupyterLab on student/'s notebook 00."""
+def test_make_lab_opens_the_students_own_copies_by_default(tmp_path, monkeypatch, capsys):
+    """``make lab`` (what a student types first): copies without outputs, solutions or maintainer cells
+    (course_tools.student), never overwritten, and JupyterLab on student/'s notebook 00."""
     opened = []
     monkeypatch.setattr(lab, "serve", lambda folder, notebook, extra=(): opened.append((folder, notebook)) or 0)
     folder = tmp_path / "student"
-    assert lab.main(["--student", "--folder", str(folder)]) == 0
+    assert lab.main(["--folder", str(folder)]) == 0
     assert opened == [(folder, folder / lab.FIRST_NOTEBOOK)]
     nb = nbformat.read(folder / lab.FIRST_NOTEBOOK, as_version=4)
-    assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
+    assert not any({"solution", "maintainer"} & set(c.metadata.get("tags", [])) for c in nb.cells)
     assert all(not c.get("outputs") for c in nb.cells)
     assert "no outputs, no solutions" in capsys.readouterr().out
 
     mine = folder / lab.FIRST_NOTEBOOK
     mine.write_bytes(mine.read_bytes() + b" ")   # the student's work
     work = mine.read_bytes()
-    assert lab.main(["--student", "--folder", str(folder)]) == 0
+    assert lab.main(["--student", "--folder", str(folder)]) == 0      # the flag says the same
     assert mine.read_bytes() == work and capsys.readouterr().out == ""
+
+
+def test_the_makefile_gives_students_their_copies_and_instructors_theirs_one_flag_away():
+    recipe = (ROOT / "Makefile").read_text().split("\nlab:")[1].split("\n\n")[0]
+    assert "--student" not in recipe and "$(if $(TEACH),--instructor,)" in recipe
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```bash")[1].split("```")[0].strip().splitlines()
+    assert block[0].startswith("make lab ") and "student" in block[0], "the README's first command is the students'"
+    assert any(line.startswith("make lab TEACH=1 ") for line in block), "the instructor's copy is one flag away"
+
+
+def test_each_folder_keeps_its_own_workspace_and_no_news(tmp_path):
+    cmd = lab.jupyterlab_command(tmp_path, tmp_path / "00.ipynb", allow_root=False)
+    assert f"--LabApp.workspaces_dir={tmp_path.resolve() / lab.WORKSPACES_NAME}" in cmd
+    assert "--LabApp.news_url=None" in cmd
+    path = lab.quiet_settings(tmp_path / "app")
+    (path.parent / "keep.json").write_text("{}")
+    path.write_text(json.dumps({"@jupyterlab/apputils-extension:notification": {"doNotDisturbMode": True},
+                                "other": {"a": 1}}))
+    assert lab.quiet_settings(tmp_path / "app") == path
+    got = json.loads(path.read_text())
+    assert got["other"] == {"a": 1}, "other overrides are kept"
+    assert got["@jupyterlab/apputils-extension:notification"] == {"doNotDisturbMode": True, "fetchNews": "false",
+                                                                  "checkForUpdates": False}
+    path.write_text("not json")
+    assert json.loads(lab.quiet_settings(tmp_path / "app").read_text()) == lab.SETTINGS_OVERRIDES
 
 
 def test_make_lab_refreshes_the_copies_only_when_no_jupyterlab_serves_them(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(lab, "serve", lambda folder, notebook, extra=(): 0)
     folder = tmp_path / "lab"
     monkeypatch.setattr(lab, "course_server", lambda folder: {"pid": 1})    # one is running
-    assert lab.main(["--folder", str(folder)]) == 0
+    assert lab.main(["--instructor", "--folder", str(folder)]) == 0
     assert not folder.exists() and capsys.readouterr().out == ""
     monkeypatch.setattr(lab, "course_server", lambda folder: None)
-    assert lab.main(["--folder", str(folder)]) == 0
+    assert lab.main(["--instructor", "--folder", str(folder)]) == 0
     assert (folder / lab.FIRST_NOTEBOOK).read_bytes() == (ROOT / "notebooks" / lab.FIRST_NOTEBOOK).read_bytes()
     assert "copied 00, " in capsys.readouterr().out
