@@ -147,11 +147,16 @@ def apply(nb, path: str, url: str | None = None) -> None:
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     source = colab_cell_source(url)
     if code and nb.cells[code[0]].source.startswith(COLAB_CELL_MARK):
-        nb.cells[code[0]].source = source
+        cell = nb.cells[code[0]]
+        cell.source = source
     else:
         cell = nbformat.v4.new_code_cell(source)
-        cell.metadata["slideshow"] = {"slide_type": "skip"}
         nb.cells.insert(1, cell)
+    # collapsed (JupyterLab: one "···" bar; Colab: a form) and off the slides: the first cell a student reads is
+    # the lesson's title, not 26 lines of installer
+    cell.metadata["slideshow"] = {"slide_type": "skip"}
+    cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    cell.metadata["cellView"] = "form"
 
 
 def _readme_with_badges(text: str, url: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from helpers.paths import BUILD_DIR, ROOT
 
 from .metrics import METRICS_PATH, record
+from .structure import as_jupyterlab_writes
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.name} ...", end=" ", flush=True)
         nb, seconds = execute(path)
         if args.inplace:
+            as_jupyterlab_writes(nb)
             nbformat.write(nb, path)
         html, _ = exporter.from_notebook_node(nb)
         (BUILD_DIR / f"{path.stem}.html").write_text(html, encoding="utf-8")

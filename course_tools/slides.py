@@ -31,7 +31,7 @@ from helpers.paths import BUILD_DIR
 
 from .open_anywhere import COLAB_CELL_MARK, strip_badges
 from .run_notebooks import NOTEBOOK_DIR, notebooks
-from .structure import EVIDENCE_TAG, mark_evidence
+from .structure import EVIDENCE_TAG, as_jupyterlab_writes, mark_evidence
 
 __all__ = ["SLIDES_DIR", "SOLUTION_TAG", "MAINTAINER_TAG", "SLIDE_WIDTH", "SLIDE_HEIGHT", "RISE_SETTINGS",
            "RISE_CSS", "slide_type_for", "assign_slide_types", "set_rise_settings", "write_rise_css", "reveal_dir",
@@ -444,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in notebooks(args.only):
         if args.tag:
             nb = nbformat.read(p, as_version=4)
-            n = assign_slide_types(nb, overwrite=args.retag) + mark_evidence(nb)
+            n = assign_slide_types(nb, overwrite=args.retag) + mark_evidence(nb) + as_jupyterlab_writes(nb)
             r = set_rise_settings(nb, overwrite=args.retag)
             nbformat.write(nb, p)
             print(f"{p.name}: {n} slide types changed, {r} RISE settings")

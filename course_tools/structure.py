@@ -30,7 +30,7 @@ import re
 
 __all__ = ["EVIDENCE_TAG", "TAKEAWAY_MARK", "TAKEAWAYS_HEADING", "GOING_FURTHER", "EXERCISES_HEADING", "PENDING",
            "BUDGETS", "PARAGRAPH_WORDS", "part_of_each_cell", "main_path", "minutes", "budgets",
-           "mark_evidence", "problems"]
+           "mark_evidence", "KERNEL_DISPLAY_NAME", "as_jupyterlab_writes", "problems"]
 
 #: Cells with this tag back a takeaway: collapsed, off the slides (speaker notes), kept in students' copies.
 EVIDENCE_TAG = "evidence"
@@ -152,6 +152,34 @@ def mark_evidence(nb) -> int:
             cell.metadata["cellView"] = "form"
         cell.metadata.setdefault("slideshow", {})["slide_type"] = "notes" if cell.cell_type == "markdown" else "skip"
         changed += repr(cell.metadata) != before
+    return changed
+
+
+#: The kernel's name as JupyterLab writes it into a notebook when it starts ipykernel's ``python3`` kernel.
+KERNEL_DISPLAY_NAME = "Python 3 (ipykernel)"
+
+
+def as_jupyterlab_writes(nb) -> int:
+    """Store ``nb`` as JupyterLab itself writes it, so that a notebook opened and closed untouched is not "changed"
+    (no "Save your work?"): the kernel's display name, and ``collapsed`` beside every hidden output (JupyterLab keeps
+    the old flag and ``jupyter.outputs_hidden`` in step). Returns how many things changed. Called by ``make execute``
+    and ``python -m course_tools.slides --tag``."""
+    changed = 0
+    spec = nb.metadata.setdefault("kernelspec", {})
+    want = {"display_name": KERNEL_DISPLAY_NAME, "language": "python", "name": "python3"}
+    if spec != want:
+        nb.metadata["kernelspec"] = want
+        changed += 1
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        hidden = bool(cell.metadata.get("jupyter", {}).get("outputs_hidden"))
+        if hidden and cell.metadata.get("collapsed") is not True:
+            cell.metadata["collapsed"] = True
+            changed += 1
+        elif not hidden and "collapsed" in cell.metadata:
+            del cell.metadata["collapsed"]
+            changed += 1
     return changed
 
 

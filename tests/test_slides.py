@@ -33,6 +33,9 @@ def test_every_cell_has_slide_metadata(path):
             assert types[i] == "slide", f"cell {i}: a section of the lecture starts a new slide"
         if slides.SOLUTION_TAG in cell.metadata.get("tags", []):
             assert types[i] == "skip", f"cell {i}: solutions are not shown on slides"
+        if slides.EVIDENCE_TAG in cell.metadata.get("tags", []):
+            assert types[i] == ("notes" if cell.cell_type == "markdown" else "skip"), \
+                f"cell {i}: evidence is the speaker's notes (markdown) or left off (code): --tag"
         if cell.cell_type == "code" and slides._only_checks(cell.source):
             assert types[i] == "skip", f"cell {i}: checks (assert, metrics.record) are not shown on slides " \
                                        "(python -m course_tools.slides --retag)"
@@ -162,6 +165,63 @@ def test_decks_are_self_contained_files(decks):
         assert slides.external_references(html) == [], deck.name
         assert "Reveal.initialize" in html and "Open in Colab" not in html
     assert all("@title Solution" not in d.read_text() for d in decks), "solutions must not be on the slides"
+
+
+def _visible_text(html_text: str) -> tuple[str, str]:
+    """``(slides, notes)``: the text a deck shows, and that of its speaker notes: tags and white space removed."""
+    import html as html_lib
+
+    html_text = re.sub(r"<(script|style)\b.*?</\1>", " ", html_text, flags=re.S | re.I)
+    notes = " ".join(re.findall(r'<aside class="notes">(.*?)</aside>', html_text, flags=re.S))
+    shown = re.sub(r'<aside class="notes">.*?</aside>', " ", html_text, flags=re.S)
+
+    def words(fragment):              # without white space: highlighted code is split into tokens by tags
+        return "".join(html_lib.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+    return words(shown), words(notes)
+
+
+def _fingerprint(cell) -> str:
+    """A stretch of a cell's text as a deck shows it: its longest line, markdown markup and white space removed."""
+    line = max(cell.source.splitlines(), key=len)
+    return "".join(re.sub(r"[*`$]|\[([^\]]*)\]\([^)]*\)", r"\1", line).split())[:50]
+
+
+def test_decks_leave_the_evidence_off_the_slides_and_in_the_speaker_notes(decks):
+    checked = 0
+    for path, deck in zip(NOTEBOOKS, decks):
+        shown, notes = _visible_text(deck.read_text())
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if slides.EVIDENCE_TAG not in cell.metadata.get("tags", []) or not cell.source.strip():
+                continue
+            mark = _fingerprint(cell)
+            assert mark not in shown, f"{deck.name}: evidence cell {i} is on a slide ({mark!r})"
+            if cell.cell_type == "markdown":
+                assert mark in notes, f"{deck.name}: evidence cell {i} is not in the speaker notes ({mark!r})"
+            checked += 1
+    assert checked >= 10, "the notebooks in the course's structure have evidence cells"
+
+
+def test_the_evidence_check_sees_evidence_on_a_slide(tmp_path):
+    try:
+        slides.reveal_dir()
+    except RuntimeError as exc:
+        pytest.skip(f"{exc}: deck tests skipped")
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    cells = [md("# Title"), md("## A section"), md("**How sure are we?** The interval is [0.24, 0.32] here."),
+             code("assert hits.mean() > 0.9, 'the pointing game'")]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    for cell in cells[2:]:
+        cell.metadata["tags"] = [slides.EVIDENCE_TAG]
+    slides.assign_slide_types(nb)
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    shown, notes = _visible_text(slides.export_deck(tmp_path / "t.ipynb", tmp_path).read_text())
+    assert _fingerprint(cells[2]) in notes and _fingerprint(cells[2]) not in shown
+    assert _fingerprint(cells[3]) not in shown + notes
+    for cell in cells[2:]:                                   # a mistagged slide type puts them on the slides
+        cell.metadata["slideshow"] = {"slide_type": "-"}
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    shown, _ = _visible_text(slides.export_deck(tmp_path / "t.ipynb", tmp_path).read_text())
+    assert _fingerprint(cells[2]) in shown and _fingerprint(cells[3]) in shown
 
 
 def test_decks_open_offline_in_a_browser(decks, browser):  # noqa: F811

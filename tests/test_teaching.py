@@ -172,6 +172,9 @@ def test_first_cells_carry_badges_and_the_colab_cell(path):
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert first_code.source == open_anywhere.colab_cell_source()
     assert first_code.outputs == [], "outside Colab the cell prints nothing"
+    assert first_code.metadata.get("jupyter", {}).get("source_hidden") is True and \
+        first_code.metadata.get("cellView") == "form", "the installer opens collapsed (JupyterLab and Colab)"
+    assert first_code.metadata["slideshow"]["slide_type"] == "skip", "and is never on a slide"
 
 
 def test_readme_badges_open_the_first_notebook():
