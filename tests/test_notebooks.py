@@ -31,3 +31,17 @@ def test_committed_executed_clean_and_portable(path):
             assert "<Figure size" not in text, f"cell {i} stores a <Figure ...> line: end it with plt.show()"
             assert not re.search(r"(/Users/|/home/|/root/|/work/)", text), f"cell {i} prints a machine path"
     assert counts == list(range(1, len(counts) + 1)), "cells were not executed top to bottom in one run"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_as_jupyterlab_writes_it(path):
+    """Opened and closed untouched, a notebook must not ask "Save your work?": it is stored with the kernel's
+    name as JupyterLab writes it, and ``collapsed`` in step with every hidden output (``make execute`` does it)."""
+    from course_tools.structure import KERNEL_DISPLAY_NAME
+
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["display_name"] == KERNEL_DISPLAY_NAME
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code":
+            hidden = bool(cell["metadata"].get("jupyter", {}).get("outputs_hidden"))
+            assert cell["metadata"].get("collapsed", False) is hidden, f"cell {i}: `collapsed` out of step"

@@ -187,3 +187,13 @@ def test_claim_that_does_not_hold_stops_the_run_and_says_what():
 def test_claim_names_a_wrong_argument(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         claim(**kwargs)
+
+
+def test_as_jupyterlab_writes_sets_the_kernel_name_and_collapsed_flags():
+    nb = _good()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells[3].metadata["collapsed"] = True                      # a stale flag on a shown output
+    changed = structure.as_jupyterlab_writes(nb)
+    assert changed == 3 and structure.as_jupyterlab_writes(nb) == 0
+    assert nb.metadata["kernelspec"]["display_name"] == structure.KERNEL_DISPLAY_NAME
+    assert nb.cells[6].metadata["collapsed"] is True and "collapsed" not in nb.cells[3].metadata
