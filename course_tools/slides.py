@@ -9,7 +9,8 @@ start a new slide; the badges are on the title's slide (in the title's cell, or 
 a ``###`` heading or a further explanation starts a sub-slide below it; code goes on the slide of the text before
 it; a second figure in a row gets a sub-slide of its own; skipped are the Colab cell, the setup cell (the first
 code cell that calls ``setup(``), code cells made only of checks (``assert ...``, ``metrics.record(...)``), the
-exercises' solutions and the maintainer's cell. :func:`assign_slide_types` applies these rules to cells that have
+exercises' solutions, the maintainer's cell and the evidence code cells; evidence markdown cells become the slide's
+speaker notes (:mod:`course_tools.structure`). :func:`assign_slide_types` applies these rules to cells that have
 no slide type yet (``python -m course_tools.slides --tag``; ``--retag`` re-applies them to every cell), so what an
 instructor changes by hand is kept. Both also write the slide size into the notebook's ``rise`` metadata
 (:data:`RISE_SETTINGS`), which jupyterlab-rise reads, and ``notebooks/rise.css`` styles the live slides.

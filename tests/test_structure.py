@@ -197,3 +197,12 @@ def test_as_jupyterlab_writes_sets_the_kernel_name_and_collapsed_flags():
     assert changed == 3 and structure.as_jupyterlab_writes(nb) == 0
     assert nb.metadata["kernelspec"]["display_name"] == structure.KERNEL_DISPLAY_NAME
     assert nb.cells[6].metadata["collapsed"] is True and "collapsed" not in nb.cells[3].metadata
+
+
+def test_students_copies_keep_the_evidence_collapsed_and_drop_the_maintainer_cell():
+    from course_tools import student
+
+    copy = student.student_version(_good())
+    kept = [c for c in copy.cells if structure.EVIDENCE_TAG in c.metadata.get("tags", [])]
+    assert len(kept) == 2 and all(c.metadata["jupyter"]["source_hidden"] for c in kept)
+    assert not any("maintainer" in c.metadata.get("tags", []) for c in copy.cells)
