@@ -338,8 +338,11 @@ _SIZES = """
 _HEADINGS = "{h} h1 {{ font-size: 40px; }} {h} h2 {{ font-size: 32px; }} {h} h3 {{ font-size: 26px; }}\n"
 
 #: The slide number goes to the top-right corner: at the bottom right it sat over reveal.js's arrows (the down
-#: arrow that says a sub-slide follows).
-_CORNER = "{r} .slide-number {{ top: 6px; bottom: auto; right: 8px; font-size: 14px; }}\n"
+#: arrow that says a sub-slide follows). The arrows themselves are made smaller and see-through, so that they do not
+#: hide the last rows of a table that reaches the slide's bottom corner; table cells never break a word.
+_CORNER = ("{r} .slide-number {{ top: 6px; bottom: auto; right: 8px; font-size: 14px; }}\n"
+           "{r} .controls {{ transform: scale(0.6); transform-origin: bottom right; opacity: 0.55; }}\n"
+           "{r} .jp-RenderedHTMLCommon :is(td, th) {{ word-break: normal; overflow-wrap: normal; hyphens: none; }}\n")
 
 #: The decks' look: the sizes above, headings in sentence case, no "In [3]:" prompts (a tenth of the width),
 #: long code lines wrapped rather than cut at the right edge, pictures never wider than the slide.
