@@ -22,7 +22,7 @@ class ClaimFailed(AssertionError):
 
 
 def claim(statement: str, holds, value=None, interval=None, *, digits: int = 2, signed: bool = False,
-          percent: bool = False) -> str:
+          percent: bool = False) -> None:
     """Check one claim a lesson makes, and say it in one line of plain words.
 
     Students read claims, not ``assert`` statements: the main path of every notebook checks what its takeaway
@@ -47,10 +47,7 @@ def claim(statement: str, holds, value=None, interval=None, *, digits: int = 2, 
     percent : bool
         Print ``value`` and ``interval`` (fractions) as percentages.
 
-    Returns
-    -------
-    str
-        The line printed.
+    Returns None (nothing for the notebook to show twice): the line is printed.
 
     Raises
     ------
@@ -94,7 +91,6 @@ def claim(statement: str, holds, value=None, interval=None, *, digits: int = 2, 
     if not holds:
         raise ClaimFailed(f"✘ does not hold on this run: {line}")
     print(f"✓ {line}")
-    return line
 
 
 class LegibilityWarning(UserWarning):
