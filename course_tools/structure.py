@@ -51,6 +51,7 @@ PARAGRAPH_WORDS = 120
 
 #: Sections of the main path that are not a slide's claim, so need no takeaway.
 _NO_TAKEAWAY = re.compile(r"##\s+(?:\d+\s*·\s*)?(?:where next|takeaways|explore)\b", re.I)
+_WHERE_NEXT = re.compile(r"##\s+(?:\d+\s*·\s*)?where next\b", re.I)
 _GOING_FURTHER = re.compile(r"##\s+(?:\d+\s*·\s*)?going further\b", re.I)
 _BADGE = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)")
 
@@ -104,11 +105,19 @@ def _words(text: str) -> int:
 
 
 def _paragraphs(markdown: str) -> list[str]:
-    """Blocks separated by blank lines; a table or a list is one block, each list item or table row counted on
-    its own as well (a long bullet is a long paragraph)."""
-    blocks = [b for b in re.split(r"\n\s*\n", _prose(markdown)) if b.strip()]
-    items = [i for b in blocks for i in re.split(r"\n(?=\s*(?:[*-]|\d+\.)\s)", b)]
-    return blocks + items if len(items) > len(blocks) else blocks
+    """Blocks separated by blank lines; a table counts row by row, a list item by item (a long bullet is a long
+    paragraph; a table of short rows is not one long paragraph)."""
+    out = []
+    for block in re.split(r"\n\s*\n", _BADGE.sub("", markdown)):
+        if not block.strip():
+            continue
+        lines = block.strip().splitlines()
+        if all(line.lstrip().startswith("|") for line in lines):
+            out += [_prose(line) for line in lines]
+        else:
+            items = re.split(r"\n(?=\s*(?:[*-]|\d+\.)\s)", block)
+            out += [_prose(item) for item in items]
+    return out
 
 
 def _has_figure(cell) -> bool:
@@ -225,6 +234,7 @@ def problems(nb, number: str) -> list[str]:
     # the takeaway table closes the main path
     main_md = [c for c, p in cells if p == "main" and c.cell_type == "markdown"]
     headings = [c.source.lstrip().splitlines()[0] for c in main_md if c.source.lstrip().startswith("## ")]
+    headings = [h for h in headings if not _WHERE_NEXT.match(h)]          # a roadmap may follow the table
     if not headings or headings[-1] != TAKEAWAYS_HEADING:
         found.append(f"the main path does not end with the takeaway table ({TAKEAWAYS_HEADING!r} section)")
     else:

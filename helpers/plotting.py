@@ -334,7 +334,8 @@ def zoom_to_box(ax, box: Sequence[float] | SceneObject, image_size: int, margin:
 
 
 def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: float = MIN_FONT_PT) -> None:
-    """Write each landmark's index next to it (the order of ``obj.landmark_names``).
+    """Write each landmark's number next to it, 1-based as the slides' l1, l2, ... (the order of
+    ``obj.landmark_names``: label 1 is index 0).
 
     Each number goes on the side away from the body's middle, or on the other side (or just above or below)
     when it would cover a number already written. Call it last (after :func:`zoom_to_box`): the places are
@@ -353,7 +354,7 @@ def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: float = MIN
         right = x >= centre  # numbers point away from the body's middle
         for side, dy in ((right, 0.0), (not right, 0.0), (right, -0.035), (right, 0.035), (not right, -0.035),
                          (not right, 0.035)):
-            t = ax.text(x * s + (0.025 if side else -0.025) * s, (y + dy) * s, str(k), fontsize=fontsize,
+            t = ax.text(x * s + (0.025 if side else -0.025) * s, (y + dy) * s, str(k + 1), fontsize=fontsize,
                         color="white", ha="left" if side else "right", va="center",
                         bbox=dict(facecolor="black", alpha=0.55, lw=0, pad=0.6))
             box = t.get_window_extent(renderer)

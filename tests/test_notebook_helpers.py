@@ -72,6 +72,9 @@ def test_landmark_numbers_never_cover_each_other():
             t.remove()
         plotting.label_landmarks(ax, obj, 192)
         assert len(ax.texts) == 14 and _overlaps(ax, fig) == 0
+        assert sorted(int(t.get_text()) for t in ax.texts) == list(range(1, 15)), "the slides' l1 ... l14, 1-based"
+        head = next(t for t in ax.texts if t.get_text() == "1")              # l1 is the head (index 0), the highest
+        assert head.get_position()[1] == min(t.get_position()[1] for t in ax.texts)
         plt.close(fig)
 
 
