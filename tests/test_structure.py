@@ -111,6 +111,7 @@ def test_a_well_formed_notebook_has_no_problems():
     (lambda nb: setattr(nb.cells[7], "source", TABLE.replace("| control ", "| baseline ")), "no 'control' column"),
     (lambda nb: setattr(nb.cells[2], "source", "## 1 · A claim\n\n" + "word " * 121), "paragraph of 12"),
     (lambda nb: setattr(nb.cells[2], "source", "## 1 · A claim\n\n* a\n* " + "word " * 121), "paragraph of 12"),
+    (lambda nb: setattr(nb.cells[7], "source", TABLE + "\n| " + "word " * 121 + "| b | c | d |"), "paragraph of 12"),
     (lambda nb: setattr(nb.cells[2], "source", "## 1 · A claim\n\n" + ("word " * 100 + "\n\n") * 11),
      "main path words"),
     (lambda nb: [nb.cells.insert(3, _md("More.", **_slide("subslide"))) for _ in range(22)], "deck slides"),
@@ -129,6 +130,15 @@ def test_going_further_and_evidence_are_off_the_main_path_budgets():
     nb.cells.insert(9, _md("word " * 2000, **_slide("subslide")))         # a long going-further text
     nb.cells.insert(6, _md("word " * 2000, tags=["evidence"], jupyter={"source_hidden": True}, **_slide("notes")))
     assert structure.problems(nb, "00") == []
+
+
+def test_a_table_counts_row_by_row_a_list_item_by_item():
+    nb = _good()
+    rows = "\n".join(f"| {'word ' * 30}| b | c | d |" for _ in range(6))        # 6 rows of about 33 words
+    nb.cells[7].source = TABLE + "\n" + rows
+    nb.cells[2].source = "## 1 · A claim\n\n" + "\n".join(f"* {'word ' * 30}" for _ in range(6))
+    assert structure.problems(nb, "00") == []
+    assert 33 <= structure.budgets(nb)["longest_paragraph"] <= 35
 
 
 def test_06_and_07_have_the_larger_word_budget():
