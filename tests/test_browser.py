@@ -140,9 +140,11 @@ def test_a_students_first_command_opens_copies_without_solutions(browser, lab): 
     """``make lab`` (the README's first command) serves the student's copies: in JupyterLab, the exercises are
     there, their solutions and the maintainer's cell are not, and the evidence is there, collapsed."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{lab}/lab/tree/student/{NOTEBOOK}?token={TOKEN}")
+    page.goto(f"{lab}/lab/workspaces/student/tree/student/{NOTEBOOK}?reset&token={TOKEN}")   # its own workspace
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets.length > 10", timeout=30_000)
+    page.wait_for_function("""(path) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+      return !!w && !!w.context && w.context.path === path && w.content.widgets.length > 10; }""",
+                           arg=f"student/{NOTEBOOK}", timeout=30_000)
     cells = page.evaluate(_CELL_SOURCES)
     evidence_shown = page.evaluate(_EVIDENCE_SHOWN, EVIDENCE_TAG)
     outputs = page.locator(".jp-OutputArea-output").count()

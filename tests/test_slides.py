@@ -176,7 +176,7 @@ def _visible_text(html_text: str) -> tuple[str, str]:
     shown = re.sub(r'<aside class="notes">.*?</aside>', " ", html_text, flags=re.S)
 
     def words(fragment):              # without white space: highlighted code is split into tokens by tags
-        return "".join(html_lib.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+        return "".join(html_lib.unescape(re.sub(r"<[^>]+>", "", fragment)).replace("$", "").split())
     return words(shown), words(notes)
 
 
