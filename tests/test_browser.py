@@ -91,6 +91,8 @@ def test_notebook_runs_in_jupyterlab_with_widgets(browser, lab):  # noqa: F811
     page.wait_for_function(_KERNEL_IDLE, timeout=90_000)
 
     evidence_shown = page.evaluate(_EVIDENCE_SHOWN, EVIDENCE_TAG)     # as JupyterLab opened it, before any click
+    page.wait_for_timeout(1500)                                       # let JupyterLab write what it rewrites
+    dirty_on_open = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
     rise = page.evaluate("() => window.jupyterapp.commands.listCommands().filter(c => c.startsWith('RISE:'))")
     assert rise, "jupyterlab-rise is not loaded: an instructor could not present the notebook as slides"
 
@@ -125,6 +127,8 @@ def test_notebook_runs_in_jupyterlab_with_widgets(browser, lab):  # noqa: F811
 
     assert evidence_shown and not any(e["input"] or e["output"] for e in evidence_shown), \
         f"evidence cells should open collapsed: {evidence_shown}"
+    assert dirty_on_open is False, "opened and untouched, the notebook is already changed: closing it would ask " \
+                                   "'Save your work?' (store it as JupyterLab writes it: structure.as_jupyterlab_writes)"
     evidence = [c.source for c in nbformat.read(ROOT / "notebooks" / NOTEBOOK, as_version=4).cells
                 if EVIDENCE_TAG in c.metadata.get("tags", []) and c.source.strip()]
     on_slides = [_fingerprint(e) for e in evidence if any(_fingerprint(e) in t for t in slide_texts)]
