@@ -26,7 +26,7 @@ import numpy as np
 
 from . import cam, validate
 from .gradients import _first, class_score_gradients, class_scores
-from .layers import all_layers, tap_model, without_activation
+from .layers import all_layers, reinitialise, tap_model, without_activation
 from .validate import InputTypeError, describe, fail
 
 if TYPE_CHECKING:
@@ -567,22 +567,6 @@ def average_drop(model: "keras.Model", images: np.ndarray, class_index: int | Se
 # the sanity check: cascading model randomisation (Adebayo et al., 2018)
 # ------------------------------------------------------------------------------------------
 
-def _reinitialise(layer, seed: int) -> None:
-    """New values for every weight of ``layer``, from the layer's own initializer (seeded)."""
-    rng = np.random.default_rng(seed)
-    for v in layer.weights:
-        init = getattr(layer, f"{v.name.split('/')[-1]}_initializer", None)
-        if init is not None and hasattr(init, "get_config"):
-            config = init.get_config()
-            if "seed" in config:
-                init = type(init).from_config({**config, "seed": seed})
-            value = np.asarray(init(tuple(v.shape), dtype=v.dtype))
-        else:   # no initializer to ask: a normal draw of the weights' own spread
-            old = np.asarray(v.value)
-            value = rng.normal(0.0, max(float(old.std()), 0.05), old.shape).astype(old.dtype)
-        v.assign(value)
-
-
 def _clone(model):
     import keras
 
@@ -644,7 +628,7 @@ def _cascade(model, names: list[str], seed: int):
         clone = _clone(model)
         by_name = {layer.name: layer for layer in all_layers(clone)}
         for i, name in enumerate(names[:k]):
-            _reinitialise(by_name[name], seed + 1 + i)
+            reinitialise(by_name[name], seed + 1 + i)
         yield names[k - 1], clone
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = ["all_layers", "spatial_layers", "select_layers", "ensure_built", "tap_model", "output_rank",
-           "without_activation", "counterpart"]
+           "without_activation", "counterpart", "reinitialise", "untrained_twin"]
 
 
 def _is_model(layer) -> bool:
@@ -309,3 +309,66 @@ def counterpart(layer, model: "keras.Model", copy: "keras.Model"):
         if candidate is layer and i < len(copies) and copies[i].name == layer.name:
             return copies[i]
     raise ValueError(f"layer {layer.name!r} has no counterpart in {copy.name!r}")
+
+
+def reinitialise(layer, seed: int) -> None:
+    """Give every weight of ``layer`` new values from the layer's own initializer, seeded (in place).
+
+    The building block of the course's controls: :func:`untrained_twin` (every layer) and
+    ``explain.cascading_randomisation`` (the top k layers). Never touches Keras's global random state.
+    """
+    import numpy as np
+
+    seed = validate.integer(seed, "seed", low=0, high=2**31 - 1)
+    rng = np.random.default_rng(seed)
+    for v in layer.weights:
+        init = getattr(layer, f"{v.name.split('/')[-1]}_initializer", None)
+        if init is not None and hasattr(init, "get_config"):
+            config = init.get_config()
+            if "seed" in config:
+                init = type(init).from_config({**config, "seed": seed})
+            value = np.asarray(init(tuple(v.shape), dtype=v.dtype))
+        else:   # no initializer to ask: a normal draw of the weights' own spread
+            old = np.asarray(v.value)
+            value = rng.normal(0.0, max(float(old.std()), 0.05), old.shape).astype(old.dtype)
+        v.assign(value)
+
+
+def untrained_twin(model: "keras.Model", seed: int = 0) -> "keras.Model":
+    """The **untrained twin** of ``model``: the same architecture (layers, names, shapes), fresh initial weights.
+
+    The course's control for any claim about what layers *learned* ("would an untrained network show this
+    too?"): measure the same thing on the twin and report trained minus untrained. Layer ``i`` (in
+    :func:`all_layers` order) gets its initializer's draw with seed ``1000 * seed + i``, so a twin is the same on
+    every machine and run, different seeds give independent twins, and Keras's global random state is left
+    alone. ``model`` itself is never modified. Used in notebooks 01 and 02 (depth claims) and 03 (the
+    sanity check).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A trained model (any kind :func:`all_layers` reads: functional, Sequential, nested).
+    seed : int
+        Which twin (0, 1, 2, ... for several, where the spread between initialisations matters).
+    """
+    import keras
+
+    import random
+
+    import numpy as np
+
+    validate.model(model)
+    seed = validate.integer(seed, "seed", low=0, high=2**20)
+    ensure_built(model)
+    saved = random.getstate(), np.random.get_state()
+    try:   # cloning builds layers whose unseeded initializers draw from Python's random state: give it back
+        twin = keras.models.clone_model(model, recursive=True)
+    finally:
+        random.setstate(saved[0])
+        np.random.set_state(saved[1])
+    if {id(v) for v in twin.weights} & {id(v) for v in model.weights}:
+        raise RuntimeError(f"the clone of model {model.name!r} shares weights with it; cannot make its twin")
+    for i, layer in enumerate(all_layers(twin)):
+        if layer.weights:
+            reinitialise(layer, 1000 * seed + i)
+    return twin

@@ -15,8 +15,8 @@ from helpers import filters as F
 from helpers import landmarks as LM
 from helpers import localization as LOC
 from helpers import plotting
-from helpers.layers import select_layers
-from helpers.notebook import progress
+from helpers.layers import select_layers, untrained_twin
+from helpers.notebook import claim, progress
 from helpers.scenes import SceneObject, class_id, generate_scenes
 from helpers.validate import InputError
 from tiny_models import functional, images, sequential_never_called
@@ -53,6 +53,14 @@ def _axes():
 X = images(2)
 
 CASES = [
+    # the untrained twin (the control of 01 and 02) and a claim in plain words (every notebook's main path)
+    Case("twin seed negative", lambda: untrained_twin(functional(), seed=-1), E, ["seed:", "-1"]),
+    Case("twin seed float", lambda: untrained_twin(functional(), seed=0.5), E, ["seed:", "whole number"]),
+    Case("twin of a path", lambda: untrained_twin("data/models/course_convnet.keras"), E, ["model:"]),
+    Case("claim holds is a list", lambda: claim("x", [True, False]), E, ["holds:", "True or False", "fix"]),
+    Case("claim value NaN", lambda: claim("x", True, float("nan")), E, ["value:", "finite"]),
+    Case("claim interval reversed", lambda: claim("x", True, 0.5, (0.6, 0.4)), E, ["interval:", "swap"]),
+    Case("claim no statement", lambda: claim("", True), E, ["statement:", "claim in words"]),
     # ---- scenes
     Case("scenes n negative", lambda: generate_scenes(-1), E, ["n:", "whole number"]),
     Case("scenes n float", lambda: generate_scenes(2.5), E, ["n:", "whole number"]),
