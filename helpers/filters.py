@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = ["FilterPatterns", "filter_patterns", "Transform", "Jitter", "BlurEvery", "start_images", "deprocess",
-           "explained_by_edges_and_colours", "conv_layer"]
+           "explained_by_edges_and_colours", "conv_layer", "pre_activations"]
 
 
 @dataclass
@@ -359,3 +359,58 @@ def explained_by_edges_and_colours(activation: np.ndarray, images: np.ndarray, l
     var = yy / len(Y)
     r2 = 1.0 - np.maximum(ssr, 0.0) / len(Y) / np.maximum(var, 1e-12)
     return np.where(var > 1e-12, np.clip(r2, 0.0, 1.0), 0.0)
+
+
+def pre_activations(model: "keras.Model", images: np.ndarray, layers: Sequence[str],
+                    batch_size: int = 200) -> dict[str, np.ndarray]:
+    """Each chosen convolution's output **before its activation** (the filter itself, not its ReLU), in one pass.
+
+    The model is tapped at the inputs of the chosen ``Conv2D`` layers (one forward pass), and each layer's
+    convolution and bias are applied to its input: what :func:`helpers.layers.without_activation` computes, but
+    without copying the model once per layer. Every other layer keeps its activation, so a layer's input is what
+    the trained (or untrained) network really feeds it. Used in 02 (complexity by depth, for the course model and
+    its untrained twins).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional model whose chosen layers are ``Conv2D`` (the course model, or its
+        :func:`helpers.layers.untrained_twin`).
+    images : numpy.ndarray
+        ``(N, H, W, 3)`` what the model takes (for the course model: ``course_model.preprocess(...)``).
+    layers : sequence of str
+        Names of ``Conv2D`` layers, e.g. ``["block1_conv1", "block2_conv1"]``.
+    batch_size : int
+        Images per forward pass.
+
+    Returns
+    -------
+    dict
+        ``{layer name: (N, h, w, filters) float32}``, before the activation.
+    """
+    import keras
+    import tensorflow as tf
+
+    validate.model(model)
+    x = validate.images(images, "images", model=model)
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__") or not list(layers):
+        validate.fail("layers", "a list of Conv2D layer names, e.g. ['block1_conv1']", validate.describe(layers),
+                      "wrap one name in a list: ['block1_conv1']", kind=validate.InputTypeError)
+    batch_size = validate.integer(batch_size, "batch_size", low=1, high=4096)
+    convs = [conv_layer(model, name) for name in layers]
+    try:
+        feeds = [conv.input for conv in convs]
+    except (AttributeError, ValueError):
+        validate.fail("model", "a functional model (its layers' inputs are known)", type(model).__name__,
+                      "use layers.without_activation(model, [layer]) and activations.compute_activations instead")
+    tap = keras.Model(model.input, feeds)
+    out: dict[str, list] = {conv.name: [] for conv in convs}
+    for start in range(0, len(x), batch_size):
+        ins = tap(x[start:start + batch_size], training=False)
+        ins = ins if isinstance(ins, (list, tuple)) else [ins]
+        for conv, i in zip(convs, ins):
+            y = conv.convolution_op(i, conv.kernel)
+            if conv.use_bias:
+                y = y + conv.bias
+            out[conv.name].append(np.asarray(y))
+    return {name: np.concatenate(v).astype(np.float32) for name, v in out.items()}
