@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = ["FilterPatterns", "filter_patterns", "Transform", "Jitter", "BlurEvery", "start_images", "deprocess",
-           "explained_by_edges_and_colours", "conv_layer", "pre_activations"]
+           "explained_by_edges_and_colours", "conv_layer", "pre_activations", "dead_at_start",
+           "trained_minus_untrained"]
 
 
 @dataclass
@@ -414,3 +415,84 @@ def pre_activations(model: "keras.Model", images: np.ndarray, layers: Sequence[s
                 y = y + conv.bias
             out[conv.name].append(np.asarray(y))
     return {name: np.concatenate(v).astype(np.float32) for name, v in out.items()}
+
+
+def dead_at_start(model: "keras.Model", layers: Sequence[str], seed: int = 0, noise: float = 0.08) -> dict[str, np.ndarray]:
+    """Which filters are dead for :func:`filter_patterns`' grey start, without running the ascent.
+
+    Filter ``f`` starts from its own image :func:`start_images` ``([f], ...)``. If its output before the ReLU is
+    nowhere above 0 on that image, the ReLU gives 0 everywhere, the gradient is 0 and the ascent never moves:
+    exactly :attr:`FilterPatterns.dead`. One forward pass per model instead of one ascent per filter. Used in 02
+    (dead filters of the course model against its untrained twins).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional model taking 0-1 images (the course model or a :func:`helpers.layers.untrained_twin`).
+    layers : sequence of str
+        Names of ``Conv2D`` layers.
+    seed, noise : int, float
+        As for :func:`filter_patterns` (defaults: the same start images).
+
+    Returns
+    -------
+    dict
+        ``{layer name: (filters,) bool}``, True for a dead filter.
+    """
+    validate.model(model)
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__") or not list(layers):
+        validate.fail("layers", "a list of Conv2D layer names, e.g. ['block1_conv1']", validate.describe(layers),
+                      "wrap one name in a list: ['block1_conv1']", kind=validate.InputTypeError)
+    seed = validate.integer(seed, "seed", low=0)
+    noise = validate.number(noise, "noise", low=0)
+    widths = {name: int(conv_layer(model, name).filters) for name in layers}
+    shape = tuple(int(v) for v in model.input.shape[1:])
+    starts = start_images(range(max(widths.values())), shape, seed=seed, noise=noise)
+    pre = pre_activations(model, starts, list(layers))
+    out = {}
+    for name, k in widths.items():
+        own = pre[name][np.arange(k), :, :, np.arange(k)]          # (k, h, w): filter f on its own start
+        out[name] = own.reshape(k, -1).max(axis=1) <= 0
+    return out
+
+
+def trained_minus_untrained(trained: Sequence[np.ndarray], twins: Sequence[Sequence[np.ndarray]],
+                            draws: int = 2000, seed: int = 0) -> tuple[list[float], list[tuple[float, float]]]:
+    """Per block, the trained median minus the twins' mean median, and a 95 % bootstrap interval.
+
+    Each draw resamples the trained network's per-filter values and those of one twin picked at random, and takes
+    the difference of the medians: the interval covers the choice of filters and of initialisation. One random
+    generator runs through the blocks in order. Used in 02 (what training adds to complexity, per block).
+
+    Parameters
+    ----------
+    trained : sequence of 1-D arrays
+        Per block, one value per filter of the trained network.
+    twins : sequence of sequences of 1-D arrays
+        Per block, per twin, one value per filter.
+    draws : int
+        Bootstrap draws per block.
+    seed : int
+        Seed of the generator.
+
+    Returns
+    -------
+    (list of float, list of (float, float))
+        The differences and their intervals, per block.
+    """
+    if len(trained) != len(twins) or not len(trained):
+        validate.fail("twins", f"one list of twins per block ({len(trained)} blocks)", f"{len(twins)} blocks",
+                      "pass per block the twins' per-filter values")
+    trained = [validate.array(t, "trained", dtype=None, ndim=1) for t in trained]
+    twins = [[validate.array(u, "twins", dtype=None, ndim=1) for u in tw] for tw in twins]
+    if any(not len(tw) for tw in twins):
+        validate.fail("twins", "at least one twin per block", "a block without twins", "add the twins' values")
+    draws = validate.integer(draws, "draws", low=1, high=10 ** 6)
+    rng = np.random.default_rng(validate.integer(seed, "seed", low=0))
+    diffs, cis = [], []
+    for t, tw in zip(trained, twins):
+        d = [np.median(rng.choice(t, len(t))) - np.median(rng.choice(u, len(u))) for u in
+             (tw[s] for s in rng.integers(0, len(tw), draws))]
+        diffs.append(float(np.median(t) - np.mean([np.median(u) for u in tw])))
+        cis.append(tuple(float(q) for q in np.quantile(d, [0.025, 0.975])))
+    return diffs, cis
