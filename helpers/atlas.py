@@ -278,8 +278,9 @@ def resemblance(patterns: np.ndarray, patches: np.ndarray) -> np.ndarray:
     colour, between pattern ``f`` and the pixel-wise mean of its ``k`` dataset-example patches.
 
     1 = the same picture up to brightness and contrast; 0 = no linear relation; negative = a negative image.
-    A pattern or a mean patch with no variation at all has no correlation; it gets 0 (never NaN). Used in 02
-    ("Do the patterns look like what their filters fire on?").
+    A pattern or a mean patch with no variation at all has no correlation; it gets 0 (never NaN). Not used by a
+    notebook since issue 25: never calibrated (shown to find a resemblance where one is known to exist), so it may
+    not judge a slide's claim; kept, tested, for whoever calibrates it.
 
     Parameters
     ----------

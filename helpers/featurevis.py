@@ -496,8 +496,8 @@ def one_edge_residual(images, size: int = 16, orientations: int = 16, offsets: i
     float images, 0-255 for uint8): how far the image is from its best one-edge cartoon. A flat image scores 0, a
     step edge 0, a disc, stripes or a checkerboard more, and more the stronger their contrast. ``relative=True``
     gives ``1 - R²`` instead, the share of the image's own colour variance the edge leaves unexplained (then a
-    nearly flat image with faint noise scores high). Used in 02 to re-measure "deeper filters are more complex"
-    on the readable patterns.
+    nearly flat image with faint noise scores high). Not used by a notebook since issue 25: never calibrated,
+    so it may not judge a slide's claim; kept, tested, for whoever calibrates it.
 
     Parameters
     ----------
