@@ -480,6 +480,10 @@ def trained_minus_untrained(trained: Sequence[np.ndarray], twins: Sequence[Seque
     (list of float, list of (float, float))
         The differences and their intervals, per block.
     """
+    for value, name in ((trained, "trained"), (twins, "twins")):
+        if isinstance(value, (str, bytes, np.ndarray)) or not isinstance(value, (list, tuple)):
+            validate.fail(name, "a list with one entry per block", validate.describe(value),
+                          "pass e.g. [per_filter[n] for n in conv_layers]", kind=validate.InputTypeError)
     if len(trained) != len(twins) or not len(trained):
         validate.fail("twins", f"one list of twins per block ({len(trained)} blocks)", f"{len(twins)} blocks",
                       "pass per block the twins' per-filter values")

@@ -54,6 +54,10 @@ X = images(2)
 
 CASES = [
     # the untrained twin (the control of 01 and 02) and a claim in plain words (every notebook's main path)
+    Case("trained minus untrained, not a list", lambda: F.trained_minus_untrained(np.zeros(4), [[np.zeros(4)]]), E,
+         ["trained:", "one entry per block"]),
+    Case("trained minus untrained, blocks differ", lambda: F.trained_minus_untrained([np.zeros(4)], []), E,
+         ["twins:", "1 blocks"]),
     Case("twin seed negative", lambda: untrained_twin(functional(), seed=-1), E, ["seed:", "-1"]),
     Case("twin seed float", lambda: untrained_twin(functional(), seed=0.5), E, ["seed:", "whole number"]),
     Case("twin of a path", lambda: untrained_twin("data/models/course_convnet.keras"), E, ["model:"]),
