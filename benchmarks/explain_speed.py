@@ -8,6 +8,9 @@ call). Both warmed up first; each timed as the best of a few runs, alternating. 
 the times side by side and records ``explain.stacked_seconds`` (IG + SmoothGrad + occlusion, stacked) and
 ``explain.stacked_speedup`` (one variant per call / stacked) in build/metrics.json.
 
+Then the deletion and insertion curves on the grid of ``explain.curve_fractions()`` (23 points), for each fill:
+prints the images per second (one image's curve a unit; printed only, not recorded).
+
 Run: .venv/bin/python benchmarks/explain_speed.py   (about a minute on 2 cores)
 """
 
@@ -56,6 +59,26 @@ def main() -> None:
     print(f"IG (80 steps) + SmoothGrad (16) + occlusion (8/8) on {len(x)} scenes: one variant per call "
           f"{single:.1f} s, stacked {stacked:.1f} s -> x{single / stacked:.1f}")
     metrics.record({"explain.stacked_seconds": round(stacked, 2), "explain.stacked_speedup": round(single / stacked, 2)})
+    curve_speed(model, x, y, results[default][1])
+
+
+def curve_speed(model, x, y, maps) -> None:
+    """Images per second of deletion + insertion on the 23-point grid, per fill (the best of REPEATS runs)."""
+    fractions = explain.curve_fractions()
+    explain.deletion_curve(model, x[:4], y[:4], maps[:4], fractions=fractions)      # warm up
+    for fill in explain.FILLS:
+        best = min(_timed(lambda: [fn(model, x, y, maps, fill=fill, fractions=fractions)
+                                   for fn in (explain.deletion_curve, explain.insertion_curve)])
+                   for _ in range(REPEATS))
+        print(f"deletion + insertion, {len(fractions)} points, fill {fill!r}: "
+              f"{2 * len(x) / best:.0f} image-curves/s "
+              f"({len(x)} scenes in {best:.2f} s)")
+
+
+def _timed(work) -> float:
+    t0 = time.perf_counter()
+    work()
+    return time.perf_counter() - t0
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ __all__ = ["Feedback", "CheckSetupError", "check_box_corners", "check_class_accu
            "check_rms_normalize", "check_dead_filters", "check_channel_weights", "check_heatmap",
            "check_label", "check_iou", "check_decoded", "check_flip_pairs", "check_pck", "check_part_filter",
            "check_closest_filter", "check_iou_values", "check_cell_anchor", "check_nms", "check_energy_in_mask",
-           "check_deletion_curve", "check_failed_sanity"]
+           "check_deletion_curve", "check_cam_ingredients", "CASCADE_STEPS"]
 
 
 @dataclass(frozen=True)
@@ -837,29 +837,69 @@ def check_deletion_curve(fn: Callable[..., Any]) -> Feedback:
     return _right("the curve matches for 3 and 6 steps: most salient pixels first, the intact image at k = 0.")
 
 
-@_never_raises
-def check_failed_sanity(answer: Any, verdicts: dict) -> Feedback:
-    """Exercise 07.3: the names of the methods that failed the sanity checks, from ``verdicts``
-    (method -> ``"passed"``, ``"failed"`` or ``"unclear"``, as the notebook's table says)."""
-    if not isinstance(verdicts, dict) or not verdicts:
-        raise CheckSetupError("verdicts must be the notebook's dict: method name -> 'passed' / 'failed' / 'unclear'")
-    f = _unanswered(answer, "a list of method names, e.g. [\"SmoothGrad\"]", "read the sanity column of the table")
+#: Exercise 07.1: the cascade's steps, top first, and which of Grad-CAM's two ingredients at ``block4_conv1`` each
+#: step has changed (cumulatively): the feature maps A change once block 4 itself (or a layer below it) is random;
+#: the channel weights (the head's gradient) change from the first step on, and stay changed.
+CASCADE_STEPS = ("logits", "dense", "block4_conv1", "block3_conv1", "block2_conv1", "block1_conv1")
+_FEATURES_CHANGED = (False, False, True, True, True, True)
+_WEIGHTS_CHANGED = (True, True, True, True, True, True)
+
+
+def _six_booleans(answer: Any, name: str) -> tuple[bool, ...] | Feedback:
+    f = _unanswered(answer, f"a list of six True/False for `{name}`", "one per step: logits, dense, block4_conv1, "
+                    "block3_conv1, block2_conv1, block1_conv1")
     if f is not None:
         return f
-    if isinstance(answer, str):
-        answer = [answer]
-    try:
-        got = {str(a) for a in answer}
-    except TypeError:
-        return _wrong(f"expected a list of method names, got {type(answer).__name__}.")
-    unknown = sorted(got - set(verdicts))
-    if unknown:
-        return _wrong(f"not methods of the table: {unknown}.", f"spell them as the table does: {sorted(verdicts)}.")
-    want = {m for m, v in verdicts.items() if v == "failed"}
-    if got == want:
-        return _right(f"{len(want)} methods failed: {', '.join(sorted(want))}.")
-    missing, extra = sorted(want - got), sorted(got - want)
-    parts = ([f"also failed: {missing}"] if missing else []) + \
-            ([f"did not fail: {extra} ({', '.join(verdicts[m] for m in extra)})"] if extra else [])
-    return _wrong("; ".join(parts) + ".", "a method fails when its maps still rank pixels alike after the model "
-                                          "is randomised (the table's rule).")
+    if isinstance(answer, (str, bytes, dict)) or not hasattr(answer, "__len__"):
+        return _wrong(f"`{name}` should be a list of six True/False, got {type(answer).__name__} {answer!r:.40}.",
+                      "e.g. [True, False, False, False, False, False]")
+    values = list(np.asarray(answer, dtype=object).ravel()) if hasattr(answer, "shape") else list(answer)
+    if len(values) != len(CASCADE_STEPS):
+        return _wrong(f"`{name}` has {len(values)} entries; the cascade has {len(CASCADE_STEPS)} steps.",
+                      "one True/False per step: " + ", ".join(CASCADE_STEPS) + ".")
+    out = []
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, np.integer)) and v in (0, 1)):
+            out.append(bool(v))
+        else:
+            return _wrong(f"`{name}` should hold only True/False (or 1/0), got {v!r:.30}.",
+                          "write True where the ingredient differs from the trained model's, False where not.")
+    return tuple(out)
+
+
+@_never_raises
+def check_cam_ingredients(features_changed: Any, weights_changed: Any) -> Feedback:
+    """Exercise 07.1: predict, for each step of the cascading randomisation (:data:`CASCADE_STEPS`, cumulative from
+    the top), whether Grad-CAM's feature maps at ``block4_conv1`` and its channel weights differ from the trained
+    model's. The hints name the mistakes students make: the top layers changing the features (the direction of the
+    network), block 4's own randomisation leaving its output alone (off by one), the weights recovering once lower
+    layers are randomised (forgetting that the cascade accumulates)."""
+    a = _six_booleans(features_changed, "features_changed")
+    if isinstance(a, Feedback):
+        return a
+    b = _six_booleans(weights_changed, "weights_changed")
+    if isinstance(b, Feedback):
+        return b
+    problems, hints = [], []
+    if a != _FEATURES_CHANGED:
+        if a[0] or a[1]:
+            problems.append("the features change already when logits or dense is randomised")
+            hints.append("the logits and dense layers come after block 4: they cannot change what block 4 outputs")
+        if a[2:] != _FEATURES_CHANGED[2:]:
+            if not a[2] and all(a[3:]):
+                problems.append("block 4's own randomisation leaves its features unchanged")
+                hints.append("A is block4_conv1's output: new weights in block4_conv1 give a new A (an off-by-one)")
+            else:
+                problems.append("the features are said unchanged at a step below block 4")
+                hints.append("the cascade accumulates: once block 4 is random, every later step keeps it random")
+    if b != _WEIGHTS_CHANGED:
+        if not b[0]:
+            problems.append("the weights are said unchanged when only the logits are random")
+            hints.append("the weights are d score / d A: the logits layer is the last factor of that gradient")
+        else:
+            problems.append("the weights are said to return to the trained ones at a later step")
+            hints.append("randomised layers stay randomised down the cascade: the head never comes back")
+    if not problems:
+        return _right("the features change from block 4 down; the weights from the first step on. In the "
+                      "'logits random' column the trained model's block-4 features are read by a random head.")
+    return _wrong("; ".join(problems) + ".", "; ".join(hints) + ".")

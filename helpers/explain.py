@@ -10,9 +10,11 @@ whose last layer has the softmax built in is read through a copy without it). Gr
 :func:`helpers.gradients.class_score_gradients` (compiled, batched); Grad-CAM and LayerCAM come from :mod:`helpers.cam`.
 
 The metrics score a map against the scene's exact object mask (``generate_scenes(n, seed, masks=True)``)
-or against the model itself (deletion and insertion curves); :func:`cascading_randomisation` and
-:func:`sanity_rank_correlation` are the model-randomisation test of Adebayo et al. (2018), "Sanity checks
-for saliency maps", NeurIPS.
+or against the model itself (deletion and insertion curves, on the grid of :func:`curve_fractions`, with a
+black, blurred or mean-colour fill); :func:`cascading_randomisation`, :func:`independent_randomisation` and
+:func:`sanity_rank_correlation` are the model-randomisation tests of Adebayo et al. (2018), "Sanity checks
+for saliency maps", NeurIPS. Issue 26 added SmoothGrad's published forms (:func:`smoothgrad_forms`), the
+gradient-free :func:`ablation_cam` and :func:`cam_weights` (the features and gradients a CAM is made of).
 
 Every public function checks its inputs with :mod:`helpers.validate` and says what to fix.
 """
@@ -32,10 +34,11 @@ from .validate import InputTypeError, describe, fail
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["vanilla_gradient", "gradient_times_input", "smoothgrad", "integrated_gradients",
-           "ig_completeness_error", "occlusion", "grad_cam", "layer_cam", "grad_cam_plus_plus",
-           "mask_energy", "pointing_in_mask", "box_masks", "blurred", "edge_maps", "deletion_curve",
-           "insertion_curve", "auc", "average_drop", "cascading_randomisation", "sanity_rank_correlation"]
+__all__ = ["vanilla_gradient", "gradient_times_input", "smoothgrad", "smoothgrad_forms", "integrated_gradients",
+           "ig_completeness_error", "occlusion", "grad_cam", "layer_cam", "grad_cam_plus_plus", "cam_weights",
+           "ablation_cam", "mask_energy", "pointing_in_mask", "box_masks", "blurred", "edge_maps",
+           "curve_fractions", "deletion_curve", "insertion_curve", "auc", "average_drop", "cascading_randomisation",
+           "independent_randomisation", "sanity_rank_correlation"]
 
 #: Most steps, samples or curve points one call accepts (each is a pass over the whole batch).
 MAX_STEPS = 4096
@@ -181,36 +184,89 @@ def gradient_times_input(model: "keras.Model", images: np.ndarray,
     return (g * x).sum(axis=-1)
 
 
+#: SmoothGrad's forms: how the gradients of the noisy copies are combined (see :func:`smoothgrad`).
+SMOOTHGRAD_FORMS = ("paper", "abs", "squared", "var")
+
+
 def smoothgrad(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None = None, *,
-               n_samples: int = 16, noise: float = 0.1, seed: int = 0) -> np.ndarray:
-    """SmoothGrad (Smilkov et al., 2017): the vanilla map averaged over noisy copies of each image.
+               n_samples: int = 16, noise: float = 0.1, seed: int = 0, form: str = "paper") -> np.ndarray:
+    """SmoothGrad (Smilkov et al., 2017, "SmoothGrad: removing noise by adding noise") and its variants.
+
+    Each image gets ``n_samples`` noisy copies ``x + e_s``; with ``g_s`` the gradient of the class score
+    (before the softmax) at copy ``s``, ``form`` says how they are combined. Every form reduces the three
+    colour channels last, by their maximum, as :func:`vanilla_gradient` does:
+
+    * ``"paper"`` (the default; Smilkov et al.'s eq. 2): ``|mean_s g_s|``, max over channels -- the
+      gradients are averaged first, then the magnitude is taken;
+    * ``"abs"``: ``mean_s (max over channels |g_s|)`` -- the mean of the vanilla maps (Captum's
+      ``NoiseTunnel`` on ``Saliency(abs=True)``; this function's only form before issue 26, kept bit for bit);
+    * ``"squared"`` (SmoothGrad², Hooker et al., 2019, "A benchmark for interpretability methods in deep
+      neural networks", NeurIPS): ``mean_s g_s**2`` per channel, then max over channels;
+    * ``"var"`` (VarGrad, Adebayo et al., 2018, "Local explanation methods for deep neural networks lack
+      sensitivity to parameter values", ICLR workshop): the variance over the samples of ``g_s``
+      (divided by ``n_samples``; 0 for one sample) per channel, then max over channels.
+
+    All forms use the same noisy copies: the same seed gives the same noise whatever the form, and
+    :func:`smoothgrad_forms` returns all four from one pass. Notebook 07 (08) shows them side by side.
 
     Parameters
     ----------
     n_samples : int
-        Noisy copies per image.
+        Noisy copies per image (at most :data:`MAX_STEPS`).
     noise : float
         Standard deviation of the Gaussian noise, in pixel units (the images span [0, 1], so this is also
-        the paper's noise level sigma / (x_max - x_min)). Noisy pixels are not clipped. 0 gives the vanilla map.
+        the paper's noise level sigma / (x_max - x_min)). Noisy pixels are not clipped. 0 gives the vanilla
+        map for "paper" and "abs".
     seed : int
-        The noise is ``noise * numpy.random.default_rng(seed).standard_normal((n_samples, N, H, W, 3))``:
-        the same seed gives the same map.
+        The noise is ``noise * numpy.random.default_rng(seed).standard_normal((n_samples, N, H, W, 3))``
+        (drawn in that order): the same seed gives the same map.
+    form : "paper", "abs", "squared" or "var"
 
     Returns
     -------
-    (N, H, W) float64: the mean over the samples of :func:`vanilla_gradient`'s map (max |gradient| over channels).
+    (N, H, W) float64, >= 0.
     """
+    form = validate.choice(form, "form", SMOOTHGRAD_FORMS)
+    return _smoothgrad(model, images, class_index, n_samples, noise, seed)[form]
+
+
+def smoothgrad_forms(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None = None, *,
+                     n_samples: int = 16, noise: float = 0.1, seed: int = 0) -> dict[str, np.ndarray]:
+    """All four forms of :func:`smoothgrad` from one pass over the same noisy copies (as cheap as one form).
+
+    Arguments as :func:`smoothgrad`. Returns ``{"paper": maps, "abs": maps, "squared": maps, "var": maps}``,
+    each ``(N, H, W)`` float64, equal to ``smoothgrad(..., form=...)`` with the same arguments. Used in
+    notebook 07 (08) to compare Smilkov et al.'s form with the |gradient| convention, SmoothGrad² and VarGrad.
+    """
+    return _smoothgrad(model, images, class_index, n_samples, noise, seed)
+
+
+def _smoothgrad(model, images, class_index, n_samples, noise, seed) -> dict[str, np.ndarray]:
     x, cls, scorer = _prepare(model, images, class_index)
     n_samples = _steps(n_samples, "n_samples")
     noise = validate.number(noise, "noise", low=0, high=10)
     seed = validate.integer(seed, "seed", low=0)
+    cam._at_most(4 * x.size, f"4 running sums of the images' size, 4 x {x.size:,}", "images",
+                 "pass fewer images at a time")
     rng = np.random.default_rng(seed)
-    total = np.zeros(x.shape[:3])
+    total = np.zeros(x.shape[:3])                       # sum of the vanilla maps ("abs", as before issue 26)
+    mean, m2, squares = np.zeros(x.shape), np.zeros(x.shape), np.zeros(x.shape)
+    done = 0
     for group in _groups(n_samples, len(x)):            # noisy copies drawn in order, stacked into one batch
         noisy = np.concatenate([x + rng.standard_normal(x.shape) * noise for _ in group]).astype(np.float32)
         _, g = _input_gradients(scorer, noisy, np.tile(cls, len(group)))
         total += np.abs(g).max(axis=-1).reshape(len(group), *x.shape[:3]).sum(axis=0)
-    return total / n_samples
+        g = g.reshape(len(group), *x.shape)
+        squares += (g * g).sum(axis=0)
+        # the variance merged group by group (Chan et al.'s update), no cancellation of large sums
+        size = len(group)
+        g_mean = g.mean(axis=0)
+        delta = g_mean - mean
+        mean += delta * (size / (done + size))
+        m2 += ((g - g_mean) ** 2).sum(axis=0) + delta ** 2 * (done * size / (done + size))
+        done += size
+    return {"paper": np.abs(mean).max(axis=-1), "abs": total / n_samples,
+            "squared": (squares / n_samples).max(axis=-1), "var": (m2 / n_samples).max(axis=-1)}
 
 
 def _baseline(value: Any, x: np.ndarray) -> np.ndarray:
@@ -391,6 +447,140 @@ def grad_cam_plus_plus(model: "keras.Model", images: np.ndarray, class_index: in
     return cam.upsample(m, x.shape[1:3]).astype(np.float64)
 
 
+def cam_weights(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None = None,
+                layer: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The two ingredients of every gradient CAM: the features of ``layer`` and the class score's gradient there.
+
+    ``features`` ``A`` ``(N, h, w, K)`` and ``gradients`` ``d score / d A`` ``(N, h, w, K)``, the score being the
+    class score before the softmax, from the same compiled step as :func:`grad_cam` (:mod:`helpers.cam`'s tap).
+    From them: Grad-CAM (Selvaraju et al., 2017) weights channel ``k`` by ``gradients[..., k].mean()``;
+    LayerCAM (Jiang et al., 2021) weights each position by ``relu(gradients)``; Grad-CAM++ (Chattopadhyay
+    et al., 2018) builds its ``alpha`` from the gradient's powers. Notebook 07 (08) uses it to show that
+    when ``layer`` feeds global average pooling (the course model's ``block4_conv1``) the gradient is the same
+    at every position, so LayerCAM is Grad-CAM with the negative channel weights set to zero and Grad-CAM++'s
+    ``alpha`` is constant per channel -- and that at ``block3_conv1`` (a pooling and a convolution later) it is not.
+
+    Parameters
+    ----------
+    model, images, class_index
+        As :func:`vanilla_gradient`.
+    layer : str, optional
+        A spatial layer's name (default: the last convolution).
+
+    Returns
+    -------
+    (features, gradients), both ``(N, h, w, K)`` float32 (the model's own precision). At most
+    ``helpers.cam.MAX_VALUES`` values in all (checked before any work).
+    """
+    x, cls, _ = _prepare(model, images, class_index)
+    target = cam._target(model, layer)
+    entry = cam._tap_for(model, target, True)
+    shape = tuple(int(d) for d in entry.tap.outputs[0].shape[1:])
+    cam._at_most(2 * len(x) * int(np.prod(shape)), f"features and gradients of {len(x)} images at "
+                 f"{target.name!r} {shape}", "images", "pass fewer images at a time")
+    features = np.empty((len(x), *shape), np.float32)
+    grads = np.empty((len(x), *shape), np.float32)
+    for start in range(0, len(x), cam.CHUNK):
+        f, _, g = entry.compiled(x[start:start + cam.CHUNK], cls[start:start + cam.CHUNK])
+        features[start:start + cam.CHUNK], grads[start:start + cam.CHUNK] = np.asarray(f), np.asarray(g)
+    return features, grads
+
+
+#: Most feature maps one batch of Ablation-CAM holds (ablated copies of a few images' features), and most
+#: ablations (images x channels) one call may ask for.
+ABLATION_STACK = 1024
+MAX_ABLATIONS = 2 ** 22
+
+#: model -> {layer name: (tap, head)}: the sub-model from the layer's output to the class scores, made once
+#: per tap (weak keys: an entry goes with its model; a head holds the model's layers, not the model).
+_HEADS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _head(model, target):
+    """(tap, head): the cached tap (images -> [features, scores before the softmax]) and the functional
+    sub-model features -> scores built from the tap's own tensors (no layer applied by hand)."""
+    import keras
+
+    entry = cam._tap_for(model, target, True)
+    heads = _HEADS.setdefault(model, {})
+    kept = heads.get(target.name)
+    if kept is None or kept[0] is not entry.tap:
+        try:
+            head = keras.Model(entry.tap.outputs[0], entry.tap.outputs[-1], name=f"{model.name}_head")
+        except ValueError:
+            fail("layer", "a layer whose output alone determines the class scores (the layers after it read "
+                 "nothing else), in the model's own graph", f"{target.name!r} of model {model.name!r}: the "
+                 "graph after it also reads earlier tensors (a skip connection) or the layer sits inside a nested "
+                 "model", "choose a later layer of the outer model, or use grad_cam (which needs only gradients)")
+        kept = heads[target.name] = (entry.tap, head)
+    return kept
+
+
+def ablation_cam(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None = None,
+                 layer: str | None = None) -> np.ndarray:
+    """Ablation-CAM (Desai & Ramaswamy, 2020, "Ablation-CAM: visual explanations for deep convolutional
+    network via gradient-free localization", WACV), upsampled to the image size.
+
+    Gradient-free: with features ``A`` ``(N, h, w, K)`` of ``layer``, ``y`` the class score before the softmax
+    and ``y_k`` that score when channel ``k`` of ``A`` is set to zero (everything after ``layer`` run again)::
+
+        w[k] = (y - y_k) / |y|
+        map  = relu(sum_k w[k] * A[..., k]), divided by its peak, upsampled like grad_cam (cam.upsample)
+
+    The paper divides by ``y``; dividing by ``|y|`` keeps the sign of each channel's effect when ``y < 0``,
+    and the per-image scale disappears in the peak normalisation anyway (``y = 0`` is taken as 1). ``y`` is
+    evaluated by the same sub-model as the ``y_k``, so their difference holds no round-off of two paths.
+
+    The ``N x K`` ablations run from the features onward only: the layers before ``layer`` run once, and
+    the sub-model from ``layer``'s output to the scores is built from the model's own graph with the
+    functional API (a model where that graph also reads earlier tensors, or ``layer`` inside a nested model,
+    gets a clear error). Notebook 07 (08) uses it as the gradient-free CAM beside Grad-CAM: on a head that is
+    linear after global average pooling, ``y - y_k = v_k * mean(A_k)``, so Ablation-CAM is Grad-CAM with
+    channel ``k``'s weight multiplied by ``sum_ij A[i, j, k]``; with the course model's ReLU dense layer it
+    differs further.
+
+    Parameters
+    ----------
+    model, images, class_index
+        As :func:`vanilla_gradient`.
+    layer : str, optional
+        A spatial layer's name (default: the last convolution, as :func:`grad_cam`).
+
+    Returns
+    -------
+    (N, H, W) float64 in [0, 1] (all zero where no channel supports the class). At most
+    :data:`MAX_ABLATIONS` ablations (``N x K``) per call, checked before any work; ablated copies are
+    evaluated :data:`ABLATION_STACK` feature maps at a time.
+    """
+    x, cls, _ = _prepare(model, images, class_index)
+    target = cam._target(model, layer)
+    tap, head = _head(model, target)
+    h, w, k_all = (int(d) for d in tap.outputs[0].shape[1:])
+    if len(x) * k_all > MAX_ABLATIONS:
+        fail("images", f"at most {MAX_ABLATIONS:,} ablations (images x channels of {target.name!r}) per call",
+             f"{len(x)} images x {k_all} channels = {len(x) * k_all:,}", "pass fewer images at a time")
+    per_batch = max(1, ABLATION_STACK // (k_all + 1))           # images whose K + 1 copies share a batch
+    cam._at_most(per_batch * (k_all + 1) * h * w * k_all, f"{per_batch * (k_all + 1)} copies of {target.name!r}'s "
+                 f"features ({h}x{w}x{k_all})", "layer", "choose a layer with fewer positions or channels")
+    keep = np.concatenate([np.ones((1, k_all), np.float32), 1 - np.eye(k_all, dtype=np.float32)])  # (K+1, K)
+    maps = np.zeros((len(x), h, w))
+    for start in range(0, len(x), cam.CHUNK):
+        features = np.asarray(tap(x[start:start + cam.CHUNK], training=False)[0], np.float32)
+        for a in range(0, len(features), per_batch):
+            feats = features[a:a + per_batch]                                        # (b, h, w, K)
+            n = len(feats)
+            copies = feats[:, None] * keep[None, :, None, None, :]                  # (b, K+1, h, w, K)
+            c = np.repeat(cls[start + a:start + a + n], k_all + 1)
+            scores = _class_scores(head, copies.reshape(-1, h, w, k_all), c).reshape(n, k_all + 1)
+            y, y_k = scores[:, :1], scores[:, 1:]
+            weights = (y - y_k) / np.where(y != 0, np.abs(y), 1.0)                  # (b, K)
+            maps[start + a:start + a + n] = np.maximum(
+                np.einsum("nhwk,nk->nhw", feats.astype(np.float64), weights), 0)
+    peak = maps.max(axis=(1, 2), keepdims=True)
+    maps = np.where(peak > 0, maps / np.where(peak > 0, peak, 1), 0.0)
+    return cam.upsample(maps, x.shape[1:3]).astype(np.float64)
+
+
 # ------------------------------------------------------------------------------------------
 # metrics against the exact masks
 # ------------------------------------------------------------------------------------------
@@ -475,67 +665,189 @@ def _blurred(x: np.ndarray) -> np.ndarray:
     return sum(k[i] * rows[:, :, i:i + x.shape[2], :] for i in range(2 * r + 1))
 
 
-def _curve(model, images, class_index, maps, steps, fill, insert: bool) -> np.ndarray:
+#: The deletion and insertion curves' imputations (what a removed pixel becomes).
+FILLS = ("black", "blur", "mean")
+
+
+def _fractions(value: Any, name: str = "fractions") -> np.ndarray:
+    """An increasing grid of shares from 0 to 1 (at most ``MAX_STEPS + 1`` points), as float64."""
+    fix = "e.g. explain.curve_fractions() or np.linspace(0, 1, 21)"
+    f = validate.array(value, name, ndim=1)
+    if len(f) < 2 or len(f) > MAX_STEPS + 1:
+        fail(name, f"2 to {MAX_STEPS + 1} shares of the pixels", f"{len(f)} of them", fix)
+    if f[0] != 0 or f[-1] != 1:
+        fail(name, "shares starting at 0 (the intact image) and ending at 1 (all pixels)",
+             f"first {f[0]:.4g}, last {f[-1]:.4g}", fix)
+    if not (np.diff(f) > 0).all():
+        k = int(np.argmax(np.diff(f) <= 0))
+        fail(name, "strictly increasing shares", f"{f[k]:.4g} followed by {f[k + 1]:.4g} at position {k + 1}", fix)
+    return f
+
+
+def curve_fractions(fine: int = 64, fine_until: float = 0.25, coarse: int = 8) -> np.ndarray:
+    """The course's grid of deletion and insertion points: fine where the objects go, coarse after.
+
+    ``k / fine`` for every ``k`` with ``k / fine <= fine_until``, then ``k / coarse`` for the ``k`` beyond
+    it up to 1. The default gives ``[0, 1/64, 2/64, ..., 16/64, 3/8, 4/8, ..., 1]`` (23 points): steps of one
+    64th up to a quarter of the image -- the course's objects cover 6-18 % of a scene, so the first quarter
+    is where a faithful map's curve moves -- and eighths after. Pass it as ``fractions=`` to
+    :func:`deletion_curve`, :func:`insertion_curve` and :func:`auc` (notebook 07 (08)).
+
+    Parameters
+    ----------
+    fine : int
+        Denominator of the fine steps, 1..MAX_STEPS.
+    fine_until : float
+        Share of the pixels, in [0, 1], up to which the fine steps run.
+    coarse : int
+        Denominator of the coarse steps, 1..MAX_STEPS.
+
+    Returns
+    -------
+    (K,) float64, strictly increasing from 0 to 1.
+    """
+    fine = validate.integer(fine, "fine", low=1, high=MAX_STEPS)
+    fine_until = validate.number(fine_until, "fine_until", low=0, high=1)
+    coarse = validate.integer(coarse, "coarse", low=1, high=MAX_STEPS)
+    last = int(np.floor(fine * fine_until + 1e-9))
+    head = np.arange(last + 1) / fine
+    tail = np.arange(1, coarse + 1) / coarse
+    return np.concatenate([head, tail[tail > head[-1] + 1e-12]])
+
+
+def _curve(model, images, class_index, maps, steps, fill, insert: bool, fractions) -> np.ndarray:
     x, cls, _ = _prepare(model, images, class_index)
     m = _maps_like(maps, "maps", x)
-    steps = _steps(steps)
-    fill = validate.choice(fill, "fill", ("blur", "mean"))
-    n, H, W, _ = x.shape
-    empty = _blurred(x) if fill == "blur" else np.broadcast_to(x.mean(axis=(1, 2), keepdims=True), x.shape)
+    fill = validate.choice(fill, "fill", FILLS)
+    n, H, W, C = x.shape
+    if fractions is None:
+        steps = _steps(16 if steps is None else steps)
+        counts = np.round(np.linspace(0, H * W, steps + 1)).astype(int)
+    else:
+        if steps is not None:
+            fail("steps", "None when fractions is given (the fractions set the points)", str(steps),
+                 "pass either steps (equal steps) or fractions, not both")
+        counts = np.round(_fractions(fractions) * (H * W)).astype(int)
+    x = np.ascontiguousarray(x, np.float32)
+    if fill == "blur":
+        empty = _blurred_float32(x)
+    elif fill == "mean":
+        empty = np.broadcast_to(x.mean(axis=(1, 2), keepdims=True), x.shape).astype(np.float32)
+    else:
+        empty = np.zeros_like(x)
     order = np.argsort(-m.reshape(n, -1), axis=1, kind="stable")     # most important first; ties in raster order
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(H * W)[None].repeat(n, 0), axis=1)
-    rank = rank.reshape(n, H, W, 1)
-    counts = np.round(np.linspace(0, H * W, steps + 1)).astype(int)
-    out = np.zeros((n, steps + 1))
-    for group in _groups(steps + 1, n):                 # curve points stacked into one batch
-        chosen = [rank < counts[k] for k in group]
-        xk = np.concatenate([np.where(c, x, empty) if insert else np.where(c, empty, x) for c in chosen])
-        out[:, list(group)] = _class_scores(model, xk.astype(np.float32), np.tile(cls, len(group))).reshape(
+    start, other = (empty, x) if insert else (x, empty)
+    other = other.reshape(n, H * W, C)
+    state = start.reshape(n, H * W, C).copy()           # the image at the current point, changed in place
+    rows = np.arange(n)[:, None]
+    done = 0                                            # pixels changed so far (counts never decrease)
+    out = np.zeros((n, len(counts)))
+    for group in _groups(len(counts), n):               # curve points stacked into one float32 batch
+        batch = np.empty((len(group), n, H * W, C), np.float32)
+        for j, k in enumerate(group):
+            if counts[k] > done:                        # change the next pixels in the map's order
+                pixels = order[:, done:counts[k]]
+                state[rows, pixels] = other[rows, pixels]
+                done = counts[k]
+            batch[j] = state
+        out[:, list(group)] = _class_scores(model, batch.reshape(-1, H, W, C), np.tile(cls, len(group))).reshape(
             len(group), n).T
     return out
 
 
-def deletion_curve(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None,
-                   maps: np.ndarray, steps: int = 16, fill: str = "blur") -> np.ndarray:
-    """Deletion (Petsiuk et al., 2018, RISE): the class output as pixels are removed, most important first.
+#: The last images blurred for a curve and their blurred copy: the same images under several maps are
+#: blurred once ((sha1 of the bytes, shape), float32 copy).
+_LAST_BLUR: list = []
 
-    Pixels are ranked by ``maps`` ``(N, H, W)`` (largest first; ties in raster order). At point ``k`` of
-    ``steps + 1`` the first ``round(k * H * W / steps)`` pixels (all three channels) are replaced by the
+
+def _blurred_float32(x: np.ndarray) -> np.ndarray:
+    """:func:`_blurred` of float32 images as float32, reusing the previous call's result for the same images."""
+    import hashlib
+
+    key = (hashlib.sha1(x.tobytes()).hexdigest(), x.shape)
+    if _LAST_BLUR and _LAST_BLUR[0][0] == key:
+        return _LAST_BLUR[0][1]
+    value = _blurred(x).astype(np.float32)
+    value.setflags(write=False)
+    _LAST_BLUR[:] = [(key, value)]
+    return value
+
+
+_CURVE_ARGS = """
+    Pixels are ranked by ``maps`` ``(N, H, W)`` (largest first; ties in raster order), once per call. The
+    points are either ``steps`` equal steps (point ``k`` of ``steps + 1`` changes the first
+    ``round(k * H * W / steps)`` pixels; ``steps=None`` means 16) or, when ``fractions`` is given (then leave
+    ``steps`` None), one point per share ``f`` with the first ``round(f * H * W)`` pixels changed -- e.g.
+    :func:`curve_fractions`, fine where the objects are. A changed pixel (all three channels) takes the
     imputation ``fill``:
 
+    * ``"black"``: 0, as RISE deletes (Petsiuk et al.);
     * ``"blur"``: the same pixel of a Gaussian-blurred copy of the image (sigma = max(1, max(H, W) / 16)
-      pixels, edges repeated), so removed pixels keep the local colour but lose detail;
+      pixels, edges repeated, see :func:`blurred`), so removed pixels keep the local colour but lose detail;
     * ``"mean"``: the image's mean colour (per channel).
+
+    Every fill makes images the model never saw in training: a curve measures the map *and* how the model
+    reacts to that imputation (ROAR, Hooker et al., 2019, retrains to avoid it; ROAD, Rong et al., 2022, shows
+    the imputation can reorder methods), so compare methods under more than one fill."""
+
+
+def deletion_curve(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None,
+                   maps: np.ndarray, steps: int | None = None, fill: str = "blur", *,
+                   fractions: Sequence[float] | None = None) -> np.ndarray:
+    """Deletion (Petsiuk et al., 2018, RISE): the class output as pixels are removed, most important first.
+{args}
+
+    Used in notebook 07 (08) for every method under the three fills. The work is one forward pass per
+    image and point, stacked into batches; ``benchmarks/explain_speed.py`` prints the images per second.
 
     Returns
     -------
-    (N, steps + 1) float64: the model's output for the class -- its probability for a classifier ending
+    (N, points) float64: the model's output for the class -- its probability for a classifier ending
     in a softmax such as the course model (for a model without one, its raw output). Point 0 is the
-    intact image, the last the fully imputed one. A faithful map makes it fall fast: a small :func:`auc`.
+    intact image, the last the fully imputed one. A faithful map makes it fall fast: a small :func:`auc`
+    (pass it the same ``fractions``).
     """
-    return _curve(model, images, class_index, maps, steps, fill, insert=False)
+    return _curve(model, images, class_index, maps, steps, fill, False, fractions)
 
 
 def insertion_curve(model: "keras.Model", images: np.ndarray, class_index: int | Sequence[int] | None,
-                    maps: np.ndarray, steps: int = 16, fill: str = "blur") -> np.ndarray:
+                    maps: np.ndarray, steps: int | None = None, fill: str = "blur", *,
+                    fractions: Sequence[float] | None = None) -> np.ndarray:
     """Insertion (Petsiuk et al., 2018): the class output as pixels are put back, most important first.
 
-    Starts from the fully imputed image (``fill`` as in :func:`deletion_curve`) and restores the original
-    pixels in the map's order. Returns ``(N, steps + 1)``; a faithful map makes it rise fast: a large :func:`auc`.
+    Starts from the fully imputed image and restores the original pixels in the map's order.
+{args}
+
+    Returns
+    -------
+    (N, points) float64; point 0 is the fully imputed image, the last the intact one. A faithful map makes it
+    rise fast: a large :func:`auc` (pass it the same ``fractions``).
     """
-    return _curve(model, images, class_index, maps, steps, fill, insert=True)
+    return _curve(model, images, class_index, maps, steps, fill, True, fractions)
 
 
-def auc(curve: np.ndarray) -> np.ndarray | float:
-    """Area under curves sampled at equal steps over [0, 1] (trapezoid rule).
+deletion_curve.__doc__ = deletion_curve.__doc__.replace("{args}", _CURVE_ARGS)
+insertion_curve.__doc__ = insertion_curve.__doc__.replace("{args}", _CURVE_ARGS)
 
-    ``curve``: ``(K,)`` or ``(N, K)`` with ``K >= 2`` points (e.g. from :func:`deletion_curve`); a float or ``(N,)``.
+
+def auc(curve: np.ndarray, fractions: Sequence[float] | None = None) -> np.ndarray | float:
+    """Area under curves over [0, 1] (trapezoid rule).
+
+    ``curve``: ``(K,)`` or ``(N, K)`` with ``K >= 2`` points (e.g. from :func:`deletion_curve`);
+    ``fractions``: the ``K`` x positions the curve was sampled at (the same ``fractions`` as the curve's; an
+    increasing grid from 0 to 1), or None for ``K`` equal steps. Returns a float or ``(N,)``.
     """
     c = validate.array(curve, "curve", ndim=(1, 2))
     if c.shape[-1] < 2:
         fail("curve", "at least 2 points per curve", f"shape {c.shape}", "compute the curve with steps >= 1")
-    area = (c[..., :-1] + c[..., 1:]).sum(axis=-1) / (2 * (c.shape[-1] - 1))
+    if fractions is None:
+        area = (c[..., :-1] + c[..., 1:]).sum(axis=-1) / (2 * (c.shape[-1] - 1))
+    else:
+        f = _fractions(fractions)
+        if len(f) != c.shape[-1]:
+            fail("fractions", f"one share per point of the curve ({c.shape[-1]})", f"{len(f)} of them",
+                 "pass the fractions the curve was computed with")
+        area = ((c[..., :-1] + c[..., 1:]) * np.diff(f)).sum(axis=-1) / 2
     return float(area) if c.ndim == 1 else area
 
 
@@ -598,29 +910,67 @@ def cascading_randomisation(model: "keras.Model", layers_top_down: Sequence[str]
     -------
     An iterator (one clone alive at a time if you do not keep them); the checks run at the call.
     """
+    names, seed = _randomised_layers(model, layers_top_down, "layers_top_down", seed)
+    return _cascade(model, names, seed)
+
+
+def independent_randomisation(model: "keras.Model", layers: Sequence[str],
+                              seed: int = 0) -> Iterator[tuple[str, "keras.Model"]]:
+    """Independent layer randomisation (Adebayo et al., 2018, "Sanity checks for saliency maps", NeurIPS).
+
+    Yields ``(layer name, clone)`` for each name in ``layers``: a copy of ``model`` (``keras.models.clone_model``
+    + its weights) in which *only that one layer* has fresh weights from its own initializer -- the paper's
+    "independent" variant, beside :func:`cascading_randomisation`'s cumulative one. Layer ``i`` of the list
+    gets seed ``seed + 1 + i``, the cascade's rule, so the same list gives that layer the same new weights in
+    both tests. ``model`` itself is never modified. Used in notebook 07 (08) beside the cascade: a map that
+    changes when one middle layer is randomised depends on that layer.
+
+    Parameters
+    ----------
+    layers : sequence of str
+        Names of layers with weights, each once, from the output towards the input (as for the cascade),
+        e.g. ``["logits", "dense", "block4_conv1", ...]`` for the course model.
+    seed : int
+
+    Returns
+    -------
+    An iterator (one clone alive at a time if you do not keep them); the checks run at the call.
+    """
+    names, seed = _randomised_layers(model, layers, "layers", seed)
+    return _independent(model, names, seed)
+
+
+def _randomised_layers(model, value, arg: str, seed) -> tuple[list[str], int]:
+    """The checked layer names (layers with weights, each once, output side first) and seed."""
     cam._checked_model(model)
     cam._build(model, None)
-    if isinstance(layers_top_down, (str, bytes)) or not isinstance(layers_top_down, (list, tuple)):
-        fail("layers_top_down", "a list of layer names, top (output side) first", describe(layers_top_down),
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        fail(arg, "a list of layer names, top (output side) first", describe(value),
              "e.g. ['logits', 'dense']", kind=InputTypeError)
-    names = list(layers_top_down)
+    names = list(value)
     positions = {layer.name: i for i, layer in enumerate(all_layers(model))}
     with_weights = [layer.name for layer in all_layers(model) if layer.weights and layer.name in positions]
     if not names:
-        fail("layers_top_down", "at least one layer name", "an empty list", f"choose among {with_weights[::-1]}")
+        fail(arg, "at least one layer name", "an empty list", f"choose among {with_weights[::-1]}")
     for name in names:
         if not isinstance(name, str) or name not in positions:
-            fail("layers_top_down", f"names of layers of model {model.name!r}", repr(name),
+            fail(arg, f"names of layers of model {model.name!r}", repr(name),
                  f"choose among {with_weights[::-1]}")
         if name not in with_weights:
-            fail("layers_top_down", "layers with weights to randomise", f"{name!r}, which has none",
+            fail(arg, "layers with weights to randomise", f"{name!r}, which has none",
                  f"choose among {with_weights[::-1]}")
     order = [positions[name] for name in names]
     if any(a <= b for a, b in zip(order, order[1:])):
-        fail("layers_top_down", "each layer once, from the output towards the input", str(names),
-             f"order them as {sorted(names, key=positions.get, reverse=True)}")
-    seed = validate.integer(seed, "seed", low=0)
-    return _cascade(model, names, seed)
+        fail(arg, "each layer once, from the output towards the input", str(names),
+             f"order them as {sorted(set(names), key=positions.get, reverse=True)}")
+    return names, validate.integer(seed, "seed", low=0)
+
+
+def _independent(model, names: list[str], seed: int):
+    for i, name in enumerate(names):
+        clone = _clone(model)
+        reinitialise({layer.name: layer for layer in all_layers(clone)}[name], seed + 1 + i)
+        yield name, clone
 
 
 def _cascade(model, names: list[str], seed: int):

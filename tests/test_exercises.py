@@ -296,12 +296,50 @@ def test_check_deletion_curve():
     wrong(ex.check_deletion_curve(lambda p, i, s, e, n: good(p, i, s, e, 3)), "steps = 6")
 
 
-def test_check_failed_sanity():
-    verdicts = {"Grad-CAM": "passed", "LayerCAM": "failed", "SmoothGrad": "failed", "Occlusion": "unclear"}
-    right(ex.check_failed_sanity(["SmoothGrad", "LayerCAM"], verdicts))
-    wrong(ex.check_failed_sanity(["LayerCAM"], verdicts), "also failed: ['SmoothGrad']")
-    wrong(ex.check_failed_sanity(["LayerCAM", "SmoothGrad", "Occlusion"], verdicts), "did not fail", "unclear")
-    wrong(ex.check_failed_sanity("Guided backprop", verdicts), "not methods of the table")
-    wrong(ex.check_failed_sanity(..., verdicts), "no answer")
-    with pytest.raises(ex.CheckSetupError):
-        ex.check_failed_sanity(["LayerCAM"], {})
+CASCADE = ["logits", "dense", "block4_conv1", "block3_conv1", "block2_conv1", "block1_conv1"]
+
+
+def _cam_truth():
+    """Independent of the check: a step changes the features A = block4_conv1's output iff block 4 or a layer below it
+    is random by then (the cascade accumulates from the top); the weights d score / d A involve the head, random from
+    the first step on."""
+    below_or_at_block4 = [name.startswith("block") and int(name[5]) <= 4 for name in CASCADE]
+    features = [any(below_or_at_block4[:i + 1]) for i in range(len(CASCADE))]
+    weights = [True for _ in CASCADE]
+    return features, weights
+
+
+def test_check_cam_ingredients_right_in_every_style():
+    features, weights = _cam_truth()
+    assert list(ex.CASCADE_STEPS) == CASCADE
+    right(ex.check_cam_ingredients(features, weights))
+    right(ex.check_cam_ingredients(tuple(features), np.array(weights)))                   # tuple, numpy
+    right(ex.check_cam_ingredients([int(v) for v in features], [1] * 6))                 # 1/0
+    right(ex.check_cam_ingredients(np.array(features), np.ones(6, bool)))
+    right(ex.check_cam_ingredients([step not in ("logits", "dense") for step in CASCADE], [True] * 6))   # a loop
+
+
+@pytest.mark.parametrize("features, weights, says", [
+    ([True] * 6, [True] * 6, "logits and dense layers come after block 4"),              # direction of the network
+    ([False, False, False, True, True, True], [True] * 6, "off-by-one"),                # block 4's own output
+    ([False, False, True, False, False, False], [True] * 6, "accumulates"),              # forgets the cascade
+    ([False, False, True, True, True, True], [True, True, False, False, False, False], "stay randomised"),
+    ([False, False, True, True, True, True], [False] + [True] * 5, "last factor"),       # logits don't matter
+    ([False, False, True, True, True, True], [False, False, True, True, True, True], "last factor"),  # swapped lists
+    ([True, True, False, False, False, False], [True] * 6, "come after block 4"),       # reversed order
+])
+def test_check_cam_ingredients_names_each_mistake(features, weights, says):
+    truth = _cam_truth()
+    assert (features, weights) != truth, "each wrong answer really is wrong"
+    wrong(ex.check_cam_ingredients(features, weights), says)
+
+
+def test_check_cam_ingredients_unreadable_answers():
+    features, weights = _cam_truth()
+    wrong(ex.check_cam_ingredients(..., weights), "no answer")
+    wrong(ex.check_cam_ingredients(features, ...), "no answer")
+    wrong(ex.check_cam_ingredients(features[:5], weights), "5 entries")
+    wrong(ex.check_cam_ingredients(features + [True], weights), "7 entries")
+    wrong(ex.check_cam_ingredients("FFTTTT", weights), "list of six")
+    wrong(ex.check_cam_ingredients([0.5] * 6, weights), "only True/False")
+    wrong(ex.check_cam_ingredients(features, ["yes"] * 6), "only True/False")

@@ -23,7 +23,7 @@ ANSWER_CHECKS = {
     "closest_filter": lambda a: ex.check_closest_filter(a, {"labels": ["street", "car wheels"],
                                                             "parts": np.array([[0.2, 0.8], [1.0, 0.0]])}, [3, 5],
                                                         ["car wheels"]),
-    "failed_sanity": lambda a: ex.check_failed_sanity(a, {"Grad-CAM": "passed", "LayerCAM": "failed"}),
+    "cam_ingredients": lambda a: ex.check_cam_ingredients(a, a),
     "label": lambda a: ex.check_label(a, np.array([1, 0.5, 0.5, 0.2, 0.3, 0, 1, 0], np.float32)),
     "decoded": lambda a: ex.check_decoded(a, [1, 0.5, 0.5, 0.2, 0.3, 0.1, 0.8, 0.1]),
     "flip_pairs": lambda a: ex.check_flip_pairs(a),
