@@ -16,7 +16,7 @@ from .scenes import LANDMARK_NAMES, generate_scenes
 
 __all__ = ["landmark_index", "flip_pairs", "flip_horizontal", "encode_landmarks", "decode_landmarks",
            "per_joint_error_px", "pck", "build_pose_regressor", "load_pose_regressor", "pedestrian_data",
-           "build_heatmap_pose", "load_heatmap_pose", "build_block3_regressor", "load_block3_regressor"]
+           "build_heatmap_pose", "load_heatmap_pose", "build_block3_regressor", "load_block3_regressor", "raised_arm"]
 
 
 def _class_with_landmarks(class_name: str) -> tuple[str, ...]:
@@ -47,6 +47,32 @@ def flip_pairs(class_name: str = "pedestrian") -> list[tuple[int, int]]:
 
 def _check(points: np.ndarray, class_name: str, name: str = "points") -> np.ndarray:
     return validate.points(points, name, k=len(_class_with_landmarks(class_name)))
+
+
+def raised_arm(points: np.ndarray) -> np.ndarray:
+    """Which pedestrians raise an arm: either elbow above its shoulder (a smaller ``y``: image rows grow downwards).
+
+    The scene generator draws an upper arm hanging or swinging 6-35 degrees from straight down, or -- for a waving
+    pedestrian, about one in five -- raised 110-160 degrees from it, so "elbow above shoulder" splits the two
+    kinds exactly, with no threshold to choose. The course's one named failure, followed in 04 (box IoU by pose),
+    05 (landmark error by pose: regression to the mean pose) and 06 (misses by pose).
+
+    Parameters
+    ----------
+    points : (N, 14, 2) or (14, 2)
+        Pedestrian landmarks as ``(x, y)`` fractions, in ``LANDMARK_NAMES["pedestrian"]``'s order (e.g.
+        ``scenes.objects[i][0].landmarks``, or a model's decoded prediction).
+
+    Returns
+    -------
+    (N,) bool, or one bool for one pedestrian.
+    """
+    p = _check(points, "pedestrian")
+    one = p.ndim == 2
+    p = p[None] if one else p
+    rs, re, ls, le = landmark_index("pedestrian", ["right_shoulder", "right_elbow", "left_shoulder", "left_elbow"])
+    up = (p[:, re, 1] < p[:, rs, 1]) | (p[:, le, 1] < p[:, ls, 1])
+    return bool(up[0]) if one else up
 
 
 def flip_horizontal(images: np.ndarray, points: np.ndarray, class_name: str = "pedestrian"):
