@@ -540,15 +540,10 @@ def box_from_heatmap(heatmaps: np.ndarray, threshold: float = 0.5) -> np.ndarray
     return out
 
 
-def _average_ranks(row: np.ndarray) -> np.ndarray:
-    """Ranks 0..n-1 of ``row``; tied values share the mean of the ranks they span (as Spearman's rho needs)."""
-    _, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]])          # rank of each distinct value's first copy
-    return (first + (counts - 1) / 2.0)[inverse]
-
-
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Spearman rank correlation of each pair of maps ``a[i]``, ``b[i]`` (0 where a map is constant).
+    """Spearman rank correlation of each pair of maps ``a[i]``, ``b[i]`` (0 where a map is constant): the Pearson
+    correlation of their ranks from ``scipy.stats.rankdata``, one pair per row (``scipy.stats.spearmanr`` would compare
+    every row with every other).
 
     ``a`` and ``b``: maps of the same shape, ``(N, h, w)`` (or ``(N, k)``). Tied values get their average
     rank (Spearman's definition): the many zeros a ReLU leaves share one rank instead of an arbitrary order. A
@@ -559,10 +554,12 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.shape != b.shape:
         fail("b", f"maps of the same shape as a, {a.shape}", f"shape {b.shape}",
              "compare the heatmaps of the same images at the same size (cam.upsample one of them)")
+    from scipy.stats import rankdata
+
     a = a.reshape(len(a), -1)
     b = b.reshape(len(b), -1)
-    ra = np.stack([_average_ranks(r) for r in a])
-    rb = np.stack([_average_ranks(r) for r in b])
+    ra = rankdata(a, method="average", axis=1)           # ties share their average rank, as Spearman's rho needs
+    rb = rankdata(b, method="average", axis=1)
     ra -= ra.mean(axis=1, keepdims=True)
     rb -= rb.mean(axis=1, keepdims=True)
     den = np.sqrt((ra ** 2).sum(axis=1) * (rb ** 2).sum(axis=1))

@@ -255,3 +255,36 @@ def test_stratified_spread_is_the_textbook_one():
 def test_one_stratum_is_the_plain_bootstrap():
     v = np.random.default_rng(2).random(40)
     assert U.bootstrap_ci(v, "median", strata=np.zeros(40)) == U.bootstrap_ci(v, "median")
+
+
+# ------------------------------------------------------------------------------------------
+# issue 28: the quantiles come from the libraries; checked against values printed in tables and against SciPy's
+# own bootstrap (the course's bootstrap adds strata, which scipy.stats.bootstrap lacks)
+# ------------------------------------------------------------------------------------------
+
+def test_t_quantiles_against_printed_tables():
+    from helpers import uncertainty as u
+    # Student's t, two-sided 95 % (the 0.975 quantile), from any statistics table
+    for df, want in ((1, 12.706), (2, 4.303), (5, 2.571), (10, 2.228), (30, 2.042)):
+        assert abs(u.t_quantile(0.975, df) - want) < 5e-4
+
+
+def test_normal_quantile_and_wilson_interval_against_printed_values():
+    from helpers import uncertainty as u
+    assert abs(u._normal_quantile(0.975) - 1.959964) < 1e-6
+    # Wilson 95 % interval for 8 of 10 (Newcombe 1998, Table I: 0.4902-0.9433)
+    lo, hi = u.proportion_interval(0.8, 10)
+    assert abs(lo - 0.4902) < 1e-4 and abs(hi - 0.9433) < 1e-4
+
+
+def test_unstratified_bootstrap_agrees_with_scipy():
+    import numpy as np
+    from scipy import stats
+
+    from helpers import uncertainty as u
+    v = np.random.default_rng(3).gamma(2.0, size=80)
+    lo, hi = u.bootstrap_ci(v, n_boot=20000, seed=1)
+    ref = stats.bootstrap((v,), np.mean, n_resamples=20000, method="percentile",
+                          random_state=np.random.default_rng(2)).confidence_interval
+    width = ref.high - ref.low
+    assert abs(lo - ref.low) < 0.05 * width and abs(hi - ref.high) < 0.05 * width
