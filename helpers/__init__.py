@@ -14,6 +14,7 @@ package itself does no work and does not import TensorFlow.
 - :mod:`helpers.landmarks` -- landmarks, flips, pose models and PCK (05)
 - :mod:`helpers.detection` -- the grid of label vectors, its loss, IoU, NMS, AP/mAP, the grid detector (06)
 - :mod:`helpers.explain` -- saliency methods and how to judge them against exact ground truth (07)
+- :mod:`helpers.shortcut` -- a coloured marker that gives the class away: the model that cheats on purpose (08)
 - :mod:`helpers.uncertainty` -- bootstrap, Student-t and Wilson intervals: how sure each figure is
 - :mod:`helpers.shipped` -- the registry of shipped models: name -> file, builder, safe-mode loader
 - :mod:`helpers.layers`, :mod:`helpers.gradients` -- layer outputs of any Keras model; gradients, in one place

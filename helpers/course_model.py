@@ -24,8 +24,9 @@ if TYPE_CHECKING:  # keras is imported lazily: importing helpers must stay cheap
 
 __all__ = [
     "IMAGE_SIZE", "TRAIN_SEED", "VALIDATION_SEED", "TEST_SEED",
-    "preprocess", "build_course_convnet", "build_random_label_convnet", "compile_for_training", "train",
-    "load_course_model", "load_random_label_convnet", "evaluate", "confusion_matrix", "summary_table",
+    "preprocess", "build_course_convnet", "build_random_label_convnet", "build_second_seed_convnet",
+    "build_shortcut_convnet", "compile_for_training", "train", "load_course_model", "load_random_label_convnet",
+    "load_second_seed_convnet", "load_shortcut_convnet", "evaluate", "confusion_matrix", "summary_table",
 ]
 
 #: Side of the square input image, in pixels.
@@ -142,6 +143,43 @@ def build_random_label_convnet() -> "keras.Model":
 
     model = build_course_convnet()
     return keras.Model(model.input, model.output, name="course_convnet_random_labels")  # one tensor each, as built
+
+
+def build_second_seed_convnet() -> "keras.Model":
+    """Build the (untrained) course convnet under the name of its second-seed twin.
+
+    The architecture is exactly :func:`build_course_convnet`'s; only the model's name differs,
+    ``course_convnet_second_seed``. ``make model`` trains it with the course convnet's recipe, data and
+    validation scenes, from another seed (initial weights, dropout and batch order): a second good model, the
+    reference of notebook 07's sanity checks ("how similar are the saliency maps of two good models?").
+
+    Returns
+    -------
+    keras.Model
+        The layers of :func:`build_course_convnet`, in a model named ``course_convnet_second_seed``.
+    """
+    import keras
+
+    model = build_course_convnet()
+    return keras.Model(model.input, model.output, name="course_convnet_second_seed")
+
+
+def build_shortcut_convnet() -> "keras.Model":
+    """Build the (untrained) course convnet under the name of the model that cheats on purpose.
+
+    The architecture is exactly :func:`build_course_convnet`'s; only the model's name differs,
+    ``shortcut_convnet``. ``make model`` trains it on :func:`helpers.shortcut.shortcut_training_set`, where a
+    small coloured square gives each scene's label away and the object says nothing about it (notebook 08).
+
+    Returns
+    -------
+    keras.Model
+        The layers of :func:`build_course_convnet`, in a model named ``shortcut_convnet``.
+    """
+    import keras
+
+    model = build_course_convnet()
+    return keras.Model(model.input, model.output, name="shortcut_convnet")
 
 
 def _widths(widths) -> tuple[int, ...]:
@@ -309,6 +347,64 @@ def load_random_label_convnet(path: str | os.PathLike | None = None) -> "keras.M
         differs from its manifest entry.
     """
     return shipped.load("course_convnet_random_labels", path)
+
+
+def load_second_seed_convnet(path: str | os.PathLike | None = None) -> "keras.Model":
+    """Load the course convnet trained from a second seed (Keras safe mode; see :mod:`helpers.shipped`).
+
+    Same architecture, recipe and training scenes as the course convnet; only the seed differs (initial weights,
+    dropout, batch order). Notebook 07 uses it as the reference of its sanity checks: how similar are the saliency
+    maps of two equally good models?
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        A ``.keras`` file of this model (e.g. from ``make model OUT=dir``), or None for the shipped
+        ``data/models/course_convnet_second_seed.keras``, which is checked against ``data/MANIFEST``.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled, with the course convnet's layers (``block1_conv1`` ... ``logits``, ``predictions``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file is missing, saying how to get it back.
+    ValueError
+        When the file is not a ``.keras`` archive of standard layers, is damaged, or (the shipped file)
+        differs from its manifest entry.
+    """
+    return shipped.load("course_convnet_second_seed", path)
+
+
+def load_shortcut_convnet(path: str | os.PathLike | None = None) -> "keras.Model":
+    """Load the convnet that cheats on purpose (Keras safe mode; see :mod:`helpers.shipped`).
+
+    The course convnet's architecture, trained by ``make model`` on scenes whose label only a small coloured
+    square gives away (:func:`helpers.shortcut.shortcut_training_set`): what it uses is known. Notebook 08 asks
+    which explanations find the square; :func:`helpers.shortcut.evaluate_shortcut` proves the shortcut.
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        A ``.keras`` file of this model (e.g. from ``make model OUT=dir``), or None for the shipped
+        ``data/models/shortcut_convnet.keras``, which is checked against ``data/MANIFEST``.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled, with the course convnet's layers (``block1_conv1`` ... ``logits``, ``predictions``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file is missing, saying how to get it back.
+    ValueError
+        When the file is not a ``.keras`` archive of standard layers, is damaged, or (the shipped file)
+        differs from its manifest entry.
+    """
+    return shipped.load("shortcut_convnet", path)
 
 
 def evaluate(model: "keras.Model", scenes: StreetScenes, batch_size: int = 256) -> tuple[float, np.ndarray]:
