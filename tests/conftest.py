@@ -24,3 +24,24 @@ def pytest_collection_modifyitems(config, items):
     """Longest scopes first; a stable sort, so every scope stays whole and in its own order, and the others keep
     theirs. Only the order changes: every worker sorts the same collection the same way."""
     items.sort(key=lambda item: -SCOPE_SECONDS.get(item.nodeid.split("::")[0], 0))
+
+
+#: The only reasons a test may skip (issue 28): the browser tests on a machine without Chromium or Playwright.
+#: Every oracle (scipy.stats, pycocotools, TensorFlow's NMS) is a dependency `make test` installs, so a check that
+#: skips is a check that cannot fail: any other skip makes the run fail, naming the test and its reason.
+ALLOWED_SKIPS = ("no Chromium on this machine", "Playwright is not installed")
+_UNEXPECTED_SKIPS: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not any(allowed in reason for allowed in ALLOWED_SKIPS):
+            _UNEXPECTED_SKIPS.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _UNEXPECTED_SKIPS and not hasattr(session.config, "workerinput"):     # on the controller (or without xdist)
+        print("\nUnexpected skips (only the browser tests may skip; install what the test needs):",
+              *_UNEXPECTED_SKIPS, sep="\n  ")
+        session.exitstatus = 1
