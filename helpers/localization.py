@@ -17,7 +17,7 @@ from .course_model import preprocess
 from .scenes import CLASS_IDS, CLASS_NAMES, SceneObject, StreetScenes, box_corners, class_id
 
 __all__ = ["LABEL_LENGTH", "LABEL_FIELDS", "encode_label", "decode_label", "encode_scenes", "format_label", "iou",
-           "slide_loss", "practical_loss"]
+           "slide_loss", "practical_loss", "build_localizer", "build_head", "load_localizer", "evaluate_localizer"]
 
 LABEL_LENGTH = 8
 LABEL_FIELDS = ("p_d", "bx", "by", "bh", "bw", "c1", "c2", "c3")
@@ -176,6 +176,21 @@ def practical_loss(y_true, y_pred, eps: float = 1e-7):
 # The localizer: classification with localization on the course convnet's conv base
 # ------------------------------------------------------------------------------------------
 
+def _head(x):
+    """The localizer's head on a feature map ``x`` (a Keras tensor): a 1x1 convolution, flatten, a dense layer,
+    then ``p_d`` (sigmoid), the box (sigmoid) and the classes (softmax), concatenated into the 8-vector ``label``.
+    One definition for :func:`build_localizer` and :func:`build_head`, so the two are the same layers."""
+    from keras import layers
+
+    x = layers.Conv2D(32, 1, activation="relu", name="loc_reduce")(x)
+    x = layers.Flatten(name="loc_flatten")(x)
+    x = layers.Dense(128, activation="relu", name="loc_dense")(x)
+    p = layers.Dense(1, activation="sigmoid", name="p_d")(x)
+    box = layers.Dense(4, activation="sigmoid", name="box")(x)
+    cls = layers.Dense(3, activation="softmax", name="classes")(x)
+    return layers.Concatenate(name="label")([p, box, cls])
+
+
 def build_localizer(classifier, trainable_base: bool = True):
     """A network whose output is the slide's label ``[p_d, bx, by, bh, bw, c1, c2, c3]``.
 
@@ -185,20 +200,40 @@ def build_localizer(classifier, trainable_base: bool = True):
     (softmax), concatenated into one 8-vector named ``label``.
     """
     import keras
-    from keras import layers
 
     validate.model(classifier, "classifier")
     base = keras.Model(classifier.input, classifier.get_layer("block4_conv1").output, name="conv_base")
     base.trainable = bool(trainable_base)
     inputs = keras.Input(classifier.input.shape[1:], name="image")
-    x = base(inputs)
-    x = layers.Conv2D(32, 1, activation="relu", name="loc_reduce")(x)
-    x = layers.Flatten(name="loc_flatten")(x)
-    x = layers.Dense(128, activation="relu", name="loc_dense")(x)
-    p = layers.Dense(1, activation="sigmoid", name="p_d")(x)
-    box = layers.Dense(4, activation="sigmoid", name="box")(x)
-    cls = layers.Dense(3, activation="softmax", name="classes")(x)
-    return keras.Model(inputs, layers.Concatenate(name="label")([p, box, cls]), name="localizer")
+    return keras.Model(inputs, _head(base(inputs)), name="localizer")
+
+
+def build_head(feature_shape: Sequence[int] = (8, 8, 128)):
+    """The localizer's head alone, untrained: the layers :func:`build_localizer` puts on the conv base.
+
+    Notebook 04 ("don't care", shown by its consequence) trains it twice on the course convnet's frozen
+    ``block4_conv1`` feature maps, computed once -- with the slide's masked loss and without the mask -- which
+    is the same as training :func:`build_localizer` with ``trainable_base=False``, only faster.
+
+    Parameters
+    ----------
+    feature_shape : (height, width, channels)
+        The shape of one feature map the head reads; the course convnet's ``block4_conv1`` gives (8, 8, 128).
+
+    Returns
+    -------
+    keras.Model
+        Feature map -> the 8-vector ``[p_d, bx, by, bh, bw, c1, c2, c3]``.
+    """
+    import keras
+
+    if isinstance(feature_shape, (str, bytes)) or not isinstance(feature_shape, Sequence) or \
+            len(feature_shape) != 3:
+        validate.fail("feature_shape", "one feature map's shape (height, width, channels), e.g. (8, 8, 128)",
+                      validate.describe(feature_shape), "pass features.shape[1:] (without the batch axis)")
+    shape = tuple(validate.integer(v, "feature_shape", low=1) for v in feature_shape)
+    inputs = keras.Input(shape, name="features")
+    return keras.Model(inputs, _head(inputs), name="localizer_head")
 
 
 def load_localizer(path=None):
