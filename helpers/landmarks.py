@@ -16,7 +16,8 @@ from .scenes import LANDMARK_NAMES, generate_scenes
 
 __all__ = ["landmark_index", "flip_pairs", "flip_horizontal", "encode_landmarks", "decode_landmarks",
            "per_joint_error_px", "pck", "build_pose_regressor", "load_pose_regressor", "pedestrian_data",
-           "build_heatmap_pose", "load_heatmap_pose", "build_block3_regressor", "load_block3_regressor", "raised_arm"]
+           "build_heatmap_pose", "load_heatmap_pose", "build_block3_regressor", "load_block3_regressor", "raised_arm",
+           "pck_per_object", "raised_wrist_drop_px"]
 
 
 def _class_with_landmarks(class_name: str) -> tuple[str, ...]:
@@ -146,6 +147,67 @@ def pck(pred: np.ndarray, true: np.ndarray, boxes: np.ndarray, alpha: float = 0.
     size = np.maximum(boxes[:, 2], boxes[:, 3])
     d = np.linalg.norm(pred - true, axis=-1)                       # (N, K) in image fractions
     return float((d <= alpha * size[:, None]).mean())
+
+
+def pck_per_object(pred: np.ndarray, true: np.ndarray, boxes: np.ndarray, alpha: float = 0.1) -> np.ndarray:
+    """Each object's own PCK: the share of its landmarks within ``alpha`` × its box's larger side of the truth.
+
+    Their mean is :func:`pck`; one value per object is what a comparison by object needs -- a bootstrap over the
+    pedestrians, or PCK by pose in notebook 05 (a raised arm against the rest, :func:`raised_arm`).
+
+    Parameters
+    ----------
+    pred, true : (N, K, 2)
+        Landmarks as ``(x, y)`` fractions of the image.
+    boxes : (N, 4)
+        Each object's box ``(bx, by, bh, bw)``, fractions.
+    alpha : float
+        The distance bound, as a fraction of the box's larger side (PCK@0.1: ``alpha=0.1``).
+
+    Returns
+    -------
+    (N,) float array in [0, 1].
+    """
+    pred, true = _pair(pred, true)
+    boxes = validate.boxes(boxes, "boxes", single=False)
+    if len(boxes) != len(true):
+        validate.fail("boxes", f"one box per object ({len(true)})", f"{len(boxes)} boxes")
+    alpha = validate.number(alpha, "alpha", low=0, high=1, low_open=True)
+    size = np.maximum(boxes[:, 2], boxes[:, 3])
+    d = np.linalg.norm(pred - true, axis=-1)                       # (N, K) in image fractions
+    return (d <= alpha * size[:, None]).mean(axis=1)
+
+
+def raised_wrist_drop_px(pred: np.ndarray, true: np.ndarray, image_size: int = 64) -> np.ndarray:
+    """How far below the truth a model puts the wrist of a raised arm: predicted ``y`` − true ``y``, in pixels.
+
+    For every pedestrian with a raised arm in the truth (:func:`raised_arm`: an elbow above its shoulder), the
+    mean over its raised arms (one or both). Positive: the wrist is predicted lower than it is -- toward a hanging
+    arm, the pose most pedestrians have. Notebook 05 reads a regressor's "regression to the mean pose" with it.
+
+    Parameters
+    ----------
+    pred, true : (N, 14, 2)
+        Pedestrian landmarks as ``(x, y)`` fractions, in ``LANDMARK_NAMES["pedestrian"]``'s order.
+    image_size : int
+        Pixels per image side (the course's scenes: 64).
+
+    Returns
+    -------
+    (M,) float array, one value per pedestrian with a raised arm, in the pedestrians' order (``M`` =
+    ``raised_arm(true).sum()``; empty when none raises an arm).
+    """
+    pred, true = _pair(pred, true)
+    _check(true, "pedestrian", "true")
+    image_size = validate.integer(image_size, "image_size", low=1, high=100_000)
+    drops, ups = [], []
+    for side in ("right", "left"):
+        shoulder, elbow, wrist = landmark_index("pedestrian", [f"{side}_shoulder", f"{side}_elbow", f"{side}_wrist"])
+        ups.append(true[:, elbow, 1] < true[:, shoulder, 1])
+        drops.append((pred[:, wrist, 1] - true[:, wrist, 1]) * image_size)
+    up, drop = np.stack(ups, axis=1), np.stack(drops, axis=1)      # (N, 2): right arm, left arm
+    any_up = up.any(axis=1)
+    return ((drop * up).sum(axis=1)[any_up] / up.sum(axis=1)[any_up]).astype(np.float64)
 
 
 # ------------------------------------------------------------------------------------------
