@@ -25,7 +25,7 @@ from .scenes import SceneObject, box_corners
 
 __all__ = ["GridSpec", "encode_grid", "decode_grid", "grid_loss", "iou_matrix", "nms", "nms_per_class",
            "nms_agreement", "AveragePrecision", "average_precision", "coco_map", "AP_METHODS", "COCO_IOU_THRESHOLDS",
-           "build_grid_detector", "load_grid_detector"]
+           "ERROR_TYPES", "ErrorBreakdown", "error_breakdown", "build_grid_detector", "load_grid_detector"]
 
 #: The interpolations :func:`average_precision` knows.
 AP_METHODS = ("voc", "coco")
@@ -547,23 +547,27 @@ def _match(dets: list, gts: list, cls: int, iou_threshold: float) -> tuple[np.nd
     ground-truth boxes. VOC rule: a detection takes the ground-truth box of its image and class it overlaps
     most; a match if that IoU >= the threshold and the box is not taken yet, otherwise a false positive."""
     gt_boxes = [g[0][g[1] == cls] for g in gts]
-    taken = [np.zeros(len(g), bool) for g in gt_boxes]
-    image, index, score = [], [], []
+    image, index, score, best_box, best_iou = [], [], [], [], []
     for n, (b, s, c) in enumerate(dets):
         k = np.flatnonzero(c == cls)
         image += [n] * len(k)
         index += k.tolist()
         score += s[k].tolist()
+        if len(k) and len(gt_boxes[n]):
+            overlaps = _iou(b[k], gt_boxes[n])                   # every detection of the image at once
+            best = np.argmax(overlaps, axis=1)                   # ties: the first box, as before
+            best_box += best.tolist()
+            best_iou += overlaps[np.arange(len(k)), best].tolist()
+        else:
+            best_box += [-1] * len(k)
+            best_iou += [-1.0] * len(k)
     image_a, index_a, score_a = np.asarray(image, np.int64), np.asarray(index, np.int64), np.asarray(score)
     order = np.lexsort((index_a, image_a, -score_a))    # descending score; ties: image, then detection order
+    taken = [np.zeros(len(g), bool) for g in gt_boxes]
     tp = np.zeros(len(order), bool)
     for r, j in enumerate(order):
-        n, k = image_a[j], index_a[j]
-        if not len(gt_boxes[n]):
-            continue
-        overlaps = _iou(dets[n][0][k:k + 1], gt_boxes[n])[0]
-        best = int(np.argmax(overlaps))
-        if overlaps[best] >= iou_threshold and not taken[n][best]:
+        n, best = image[j], best_box[j]
+        if best >= 0 and best_iou[j] >= iou_threshold and not taken[n][best]:
             tp[r] = True
             taken[n][best] = True
     return tp, sum(len(g) for g in gt_boxes)
@@ -644,6 +648,139 @@ def coco_map(detections: Any, ground_truth: Any) -> float:
     of :func:`average_precision` (``method="coco"``). Same arguments as :func:`average_precision`."""
     return float(np.mean([average_precision(detections, ground_truth, t, "coco").mean_ap
                           for t in COCO_IOU_THRESHOLDS]))
+
+
+# ------------------------------------------------------------------------------------------
+# Where the errors are: TIDE's six kinds
+# ------------------------------------------------------------------------------------------
+
+#: The kinds of error of :func:`error_breakdown`, in TIDE's order (Bolya et al. 2020): five for a false detection,
+#: one for a true object nothing accounts for.
+ERROR_TYPES = ("classification", "localisation", "both", "duplicate", "background", "missed")
+
+
+@dataclass(frozen=True)
+class ErrorBreakdown:
+    """The result of :func:`error_breakdown`.
+
+    Attributes
+    ----------
+    counts : dict of int to dict of str to int
+        Per class id 1..3, how many errors of each kind in :data:`ERROR_TYPES`. A false detection counts under
+        the class it *says* (a pedestrian called a car is a car's classification error); a missed object under
+        its own class.
+    detections : list of numpy.ndarray
+        Per image, one label per detection (in the order given): ``"correct"`` (a true positive, as
+        :func:`average_precision` counts it) or the kind of error.
+    objects : list of numpy.ndarray
+        Per image, one label per true object: ``"found"`` (matched by a true positive); ``"localisation"`` or
+        ``"classification"`` (not matched, but a false detection of that kind is on it -- TIDE counts the
+        detection, not a miss); ``"missed"``.
+    iou_threshold, background_threshold : float
+    """
+
+    counts: dict[int, dict[str, int]]
+    detections: list[np.ndarray] = field(repr=False)
+    objects: list[np.ndarray] = field(repr=False)
+    iou_threshold: float
+    background_threshold: float
+
+
+def error_breakdown(detections: Any, ground_truth: Any, iou_threshold: float = 0.5,
+                    background_threshold: float = 0.1) -> ErrorBreakdown:
+    """Every false detection and every unfound object, sorted into TIDE's six kinds of error (notebook 06).
+
+    Bolya et al. (2020), "TIDE: A General Toolbox for Identifying Object Detection Errors", split what keeps AP
+    below 1 into six kinds. With ``t_f = iou_threshold`` and ``t_b = background_threshold``, a detection that
+    is not a true positive is, checked in this order (TIDE's own):
+
+    1. **localisation**: the right class, box off -- IoU in ``[t_b, t_f)`` with an object of its class;
+    2. **classification**: the box right, wrong class -- IoU >= ``t_f`` with an object of another class;
+    3. **duplicate**: IoU >= ``t_f`` with an object of its class that a higher-scoring detection already took;
+    4. **background**: IoU <= ``t_b`` with every object;
+    5. **both**: anything else (wrong class *and* box off: IoU in ``(t_b, t_f)`` with an object of another class).
+
+    A true object that no true positive matched is **missed** -- unless a localisation or classification error
+    sits on it (the object the test above found), in which case the detector did find it and that error already
+    counts it: TIDE counts each failure once.
+
+    True positives are decided exactly as :func:`average_precision` decides them (the VOC rule, per class in
+    descending score: a detection takes the object of its class it overlaps most, if that IoU >= ``t_f`` and the
+    object is still free), so the counts and the AP at ``t_f`` describe the same matching. TIDE's own code
+    matches as COCO does (the best *free* object); the two differ only where objects of one class overlap each
+    other. TIDE also weighs each kind by the AP regained when it is fixed; this helper counts.
+
+    Parameters
+    ----------
+    detections : list of (boxes, scores, class_ids)
+        One tuple per image, as for :func:`average_precision`.
+    ground_truth : list of (boxes, class_ids), or of lists of SceneObject
+        One entry per image.
+    iou_threshold : float
+        ``t_f`` in (0, 1]: the overlap a true positive needs (TIDE and the notebook: 0.5).
+    background_threshold : float
+        ``t_b`` in [0, ``t_f``): at or below it a detection is on the background (TIDE: 0.1).
+
+    Returns
+    -------
+    ErrorBreakdown
+
+    Examples
+    --------
+    >>> car, person = (0.3, 0.5, 0.3, 0.4), (0.75, 0.5, 0.5, 0.2)
+    >>> truth = [(np.array([car, person]), np.array([2, 3]))]
+    >>> found = [(np.array([car, car, (0.75, 0.65, 0.2, 0.2)]), np.array([0.9, 0.8, 0.7]), np.array([2, 2, 3]))]
+    >>> result = error_breakdown(found, truth)
+    >>> result.detections[0].tolist(), result.objects[0].tolist()
+    (['correct', 'duplicate', 'localisation'], ['found', 'localisation'])
+    """
+    dets, gts = _detections(detections), _ground_truth(ground_truth)
+    if len(dets) != len(gts):
+        validate.fail("detections", f"one entry per image of ground_truth ({len(gts)})", f"{len(dets)} entries")
+    t_f = validate.number(iou_threshold, "iou_threshold", low=0, high=1, low_open=True)
+    t_b = validate.number(background_threshold, "background_threshold", low=0, high=1)
+    if t_b >= t_f:
+        validate.fail("background_threshold", f"a number below iou_threshold ({t_f})", str(t_b),
+                      "TIDE uses 0.1 with 0.5")
+    counts = {c: dict.fromkeys(ERROR_TYPES, 0) for c in _OBJECT_IDS}
+    det_labels, obj_labels = [], []
+    for (boxes, scores, ids), (tboxes, tids) in zip(dets, gts):
+        overlap = _iou(boxes, tboxes)                                         # (detections, objects)
+        same = ids[:, None] == tids[None, :]
+        taken = np.zeros(len(tids), bool)
+        correct = np.zeros(len(ids), bool)
+        for j in np.lexsort((np.arange(len(ids)), -scores)):                  # descending score; ties: order
+            mine = np.flatnonzero(same[j])                                    # the VOC rule, class by class
+            if len(mine):
+                best = mine[np.argmax(overlap[j, mine])]
+                if overlap[j, best] >= t_f and not taken[best]:
+                    taken[best] = correct[j] = True
+        labels = np.where(correct, "correct", "").astype(object)
+        status = np.where(taken, "found", "").astype(object)
+        claim_score = np.full(len(tids), -np.inf)                             # the best error sitting on an object
+        for j in np.flatnonzero(~correct):
+            o = overlap[j]
+            o_same, o_other = np.where(same[j], o, 0.0), np.where(same[j], 0.0, o)
+            if len(tids) and t_b <= o_same.max() < t_f:
+                kind, on = "localisation", int(np.argmax(o_same))
+            elif len(tids) and o_other.max() >= t_f:
+                kind, on = "classification", int(np.argmax(o_other))
+            elif len(tids) and np.where(taken, o_same, 0.0).max() >= t_f:
+                kind, on = "duplicate", None
+            elif not len(tids) or o.max() <= t_b:
+                kind, on = "background", None
+            else:
+                kind, on = "both", None
+            labels[j] = kind
+            counts[int(ids[j])][kind] += 1
+            if on is not None and not taken[on] and scores[j] > claim_score[on]:
+                status[on], claim_score[on] = kind, scores[j]
+        for k in np.flatnonzero(status == ""):
+            status[k] = "missed"
+            counts[int(tids[k])]["missed"] += 1
+        det_labels.append(labels.astype(str))
+        obj_labels.append(status.astype(str))
+    return ErrorBreakdown(counts, det_labels, obj_labels, t_f, t_b)
 
 
 # ------------------------------------------------------------------------------------------

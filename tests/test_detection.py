@@ -1,5 +1,5 @@
 """Detection helpers (grid with anchors, grid loss, IoU matrix, NMS, average precision) against values worked out by
-hand and against independent implementations: TensorFlow's NMS, a loop-by-loop AP, pycocotools when present."""
+hand and against independent implementations: TensorFlow's NMS, a loop-by-loop AP, pycocotools (the `tools` extra)."""
 
 import math
 
@@ -463,8 +463,6 @@ def test_ap_agrees_with_a_loop_implementation_on_50_random_cases():
 
 
 def test_coco_map_against_pycocotools():
-    pytest.importorskip("pycocotools", reason="pycocotools is not installed (optional reference; not installed "
-                                              "for the course)")
     import contextlib
     import io
 
