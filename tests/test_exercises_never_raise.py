@@ -31,7 +31,7 @@ ANSWER_CHECKS = {
 FUNCTION_CHECKS = {"scale": ex.check_scale, "rms_normalize": ex.check_rms_normalize,
                    "channel_weights": ex.check_channel_weights, "heatmap": ex.check_heatmap, "iou": ex.check_iou,
                    "pck": ex.check_pck, "energy_in_mask": ex.check_energy_in_mask,
-                   "deletion_curve": ex.check_deletion_curve}
+                   "deletion_curve": ex.check_deletion_curve, "rank_correlation": ex.check_rank_correlation}
 
 
 @pytest.mark.parametrize("check", list(ANSWER_CHECKS), ids=list(ANSWER_CHECKS))
