@@ -119,7 +119,7 @@ def test_heatmap():
     wrong(ex.check_heatmap(lambda f, w: (lambda h: h / h.max())(np.maximum((f * w).mean(-1), 0))), "nan")
     wrong(ex.check_heatmap(lambda f, w: (lambda h: h / np.abs(h).max())((f * w).mean(-1))), "negative", "relu")
     wrong(ex.check_heatmap(lambda f, w: np.maximum((f * w).mean(-1), 0)), "maximum of 1")
-    wrong(ex.check_heatmap(lambda f, w: (f * w).mean(axis=(0, 1))), "expected a (4, 4) map")
+    wrong(ex.check_heatmap(lambda f, w: (f * w).mean(axis=(0, 1))), "expected a (4, 5) map")
 
 
 def test_label_for_an_object():
