@@ -5,18 +5,19 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 #: Seconds of work per scope (module or notebook) under `make test` on 2 cores, from `pytest --durations=0`
-#: (session 7): the scopes longer than 10 s. `make test` runs pytest-xdist's loadscope with
+#: (session 7, notebooks 04-08 re-estimated in session 10 on a loaded machine): the scopes longer than 10 s. `make test` runs pytest-xdist's loadscope with
 #: --no-loadscope-reorder, so scopes go to the workers in collection order; the hook below puts the longest
 #: first (longest-processing-time scheduling), so that both workers end on short scopes. xdist's own reorder
 #: sorts by *number* of tests, which put the two 100-second browser modules (2 and 3 tests) last.
 SCOPE_SECONDS = {
-    "tests/test_slides_fit.py": 102, "tests/test_day_one.py": 94,
-    "notebooks/04_localization_labels_and_loss.ipynb": 63, "notebooks/02_filter_patterns.ipynb": 59,
-    "notebooks/07_trusting_explanations.ipynb": 57, "notebooks/00_course_data_and_model.ipynb": 36,
-    "notebooks/05_landmarks_and_pose.ipynb": 35, "tests/test_browser.py": 31, "tests/test_train_models.py": 25,
-    "notebooks/01_intermediate_activations.ipynb": 22, "notebooks/06_detection.ipynb": 20,
-    "tests/test_slides.py": 16, "notebooks/03_class_activation_heatmaps.ipynb": 12,
-    "tests/test_cam_compiled.py": 12, "tests/test_model_untouched.py": 11,
+    "tests/test_slides_fit.py": 110, "tests/test_day_one.py": 94,
+    "notebooks/02_filter_patterns.ipynb": 59, "notebooks/08_explanations_under_test.ipynb": 55,
+    "notebooks/07_trusting_explanations.ipynb": 52, "notebooks/04_localization_labels_and_loss.ipynb": 45,
+    "notebooks/05_landmarks_and_pose.ipynb": 40, "notebooks/00_course_data_and_model.ipynb": 36,
+    "notebooks/06_detection.ipynb": 32, "tests/test_browser.py": 31, "tests/test_train_models.py": 28,
+    "notebooks/01_intermediate_activations.ipynb": 22, "tests/test_slides.py": 16,
+    "notebooks/03_class_activation_heatmaps.ipynb": 12, "tests/test_cam_compiled.py": 12,
+    "tests/test_model_untouched.py": 11,
 }
 
 
