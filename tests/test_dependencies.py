@@ -117,14 +117,15 @@ def test_constraints_pin_versions_inside_the_bounds():
 
 def test_make_slides_installs_only_what_the_decks_need():
     """`make slides` installs the `slides` extra (reveal.js, inside sphinx-revealjs) and no browser driver;
-    `make test` and `make run` install `tools`: the same, and Playwright for the browser tests."""
+    `make test` and `make run` install `tools`: the same, Playwright for the browser tests and pycocotools, the mAP
+    oracle (it must run in CI, never skip)."""
     from packaging.requirements import Requirement
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = {k: [Requirement(r) for r in v] for k, v in project["optional-dependencies"].items()}
     assert [r.name for r in extras["slides"]] == ["sphinx-revealjs"]
     tools = {r.name: r for r in extras["tools"]}
-    assert set(tools) == {project["name"], "playwright"} and tools[project["name"]].extras == {"slides"}
+    assert set(tools) == {project["name"], "playwright", "pycocotools"} and tools[project["name"]].extras == {"slides"}
 
     rules = {}   # Makefile: target -> (prerequisites, recipe)
     for block in re.split(r"\n(?=\S)", (ROOT / "Makefile").read_text()):
