@@ -48,9 +48,22 @@ def _check(key: str, value: Any, table: bool = True) -> Any:
     return value
 
 
+def _path(path: Any) -> Path:
+    if path is None:
+        return METRICS_PATH
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a file path (str) or None for {METRICS_PATH.name}, got "
+                        f"{type(path).__name__} {path!r:.40}")
+    p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"path: expected a .json file, got the folder {str(p)!r}; fix: name a file in it, "
+                         f"e.g. {str(p / 'metrics.json')!r}")
+    return p
+
+
 def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
     """The metrics recorded so far (an empty dict when there are none)."""
-    p = Path(path) if path is not None else METRICS_PATH
+    p = _path(path)
     if not p.is_file():
         return {}
     return json.loads(p.read_text())
@@ -69,9 +82,12 @@ def record(metrics: Mapping[str, Any] | str, value: Any = None, *,
     path : path, optional
         Another file (tests use a temporary one).
     """
+    if not isinstance(metrics, (str, Mapping)):
+        raise TypeError(f"metrics: expected a mapping {{'key': value}} or one key with value=..., got "
+                        f"{type(metrics).__name__} {metrics!r:.40}")
     items = {metrics: value} if isinstance(metrics, str) else dict(metrics)
     clean = {k: _check(k, v) for k, v in items.items()}
-    p = Path(path) if path is not None else METRICS_PATH
+    p = _path(path)
     data = load(p)
     data.update(clean)
     p.parent.mkdir(parents=True, exist_ok=True)

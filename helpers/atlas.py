@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
     from .scenes import StreetScenes
 
+#: Bounded work (issue 29), checked before anything is allocated: most uint8 values the crops of
+#: :meth:`DatasetExamples.patches` or :func:`centre_window` may hold (2**28: 256 MB), and most top activations
+#: :func:`ground_truth_shares` looks up one by one (2**20).
+MAX_PATCH_VALUES = 2 ** 28
+MAX_LOOKUPS = 2 ** 20
+
 __all__ = ["ReceptiveField", "receptive_field", "DatasetExamples", "dataset_examples", "PARTS", "part_labels",
            "ground_truth_shares", "name_filters", "centre_window", "resemblance"]
 
@@ -65,10 +71,11 @@ _PASS = {"InputLayer", "Activation", "ReLU", "BatchNormalization", "Dropout", "R
          "LayerNormalization", "GaussianNoise"}
 
 
-def _pair(v) -> int:
+def _pair(v, layer: str = "?") -> int:
     v = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
     if v[0] != v[1]:
-        raise ValueError("only square kernels, pools and strides")
+        validate.fail("model", "square kernels, pools and strides on the way to the layer",
+                      f"{layer} with {v[0]}x{v[1]}", "pick a layer before it, or a model of square kernels")
     return int(v[0])
 
 
@@ -91,10 +98,10 @@ def receptive_field(model: "keras.Model", layer: str) -> ReceptiveField:
         if kind in _PASS:
             continue
         if kind in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "DepthwiseConv2D"):
-            k = _pair(cfg.get("kernel_size", cfg.get("pool_size")))
-            s = _pair(cfg.get("strides") or k)
+            k = _pair(cfg.get("kernel_size", cfg.get("pool_size")), ly.name)
+            s = _pair(cfg.get("strides") or k, ly.name)
             pad = (k - 1) / 2 if cfg.get("padding") == "same" else 0.0
-            if _pair(cfg.get("dilation_rate", 1)) != 1:
+            if _pair(cfg.get("dilation_rate", 1), ly.name) != 1:
                 validate.fail("model", "convolutions without dilation", f"{ly.name} is dilated")
             start += ((k - 1) / 2 - pad) * jump
             size += (k - 1) * jump
@@ -131,6 +138,11 @@ class DatasetExamples:
         """``(F, k, size, size, 3)`` uint8 crops of ``images`` (uint8) around each top activation: what the unit
         saw. Parts outside the image are ``fill`` (grey)."""
         imgs = validate.uint8_images(images, "images")
+        fill = validate.integer(fill, "fill", low=0, high=255)
+        f_n, k_n, s_n = self.scene.shape[0], self.scene.shape[1], self.field.size
+        validate.at_most(f_n * k_n * s_n * s_n * 3, MAX_PATCH_VALUES, "examples", "crop values",
+                         f"{f_n} filters x {k_n} examples x {s_n}x{s_n}x3",
+                         "crop fewer filters or examples at a time (dataset_examples(..., k=..., channels=...))")
         if self.scene.size and self.scene.max() >= len(imgs):
             validate.fail("images", f"the images the activations came from (at least {self.scene.max() + 1})",
                           f"{len(imgs)} images")
@@ -157,8 +169,15 @@ def dataset_examples(activation: np.ndarray, field: ReceptiveField, k: int = 9,
                       kind=validate.InputTypeError)
     n, h, w, c = a.shape
     k = validate.integer(k, "k", low=1, high=n)
-    idx = np.arange(c) if channels is None else np.asarray(
-        [validate.integer(v, "channels", low=0, high=c - 1) for v in channels], dtype=int)
+    if channels is not None and (isinstance(channels, (str, bytes, dict)) or not (
+            hasattr(channels, "__iter__") or isinstance(channels, (int, np.integer)))):
+        validate.fail("channels", "channel indices, e.g. range(8) or np.flatnonzero(live)", validate.describe(channels),
+                      kind=validate.InputTypeError)
+    listed = None if channels is None else (list(np.ravel(channels)) if hasattr(channels, "__iter__") else [channels])
+    if listed is not None and not listed:
+        validate.fail("channels", "at least one channel index", "an empty list", "pass None for all channels")
+    idx = np.arange(c) if listed is None else np.asarray(
+        [validate.integer(v, "channels", low=0, high=c - 1) for v in listed], dtype=int)
     flat = a[..., idx].reshape(n, h * w, len(idx))
     where = flat.argmax(axis=1)                                  # (N, F) best position in each image
     best = np.take_along_axis(flat, where[:, None, :], axis=1)[:, 0]   # (N, F)
@@ -199,6 +218,9 @@ def ground_truth_shares(examples: DatasetExamples, scenes: "StreetScenes", radiu
         validate.fail("scenes", f"the scenes the activations came from (at least {examples.scene.max() + 1})",
                       f"{len(scenes)} scenes")
     radius = validate.number(radius, "radius", low=0, high=1, low_open=True)
+    validate.at_most(examples.scene.size, MAX_LOOKUPS, "examples", "top activations looked up",
+                     f"{examples.scene.shape[0]} filters x {examples.scene.shape[1]} examples",
+                     "fewer filters or examples at a time (dataset_examples(..., k=..., channels=...))")
     size = masks.shape[1]
     labels = part_labels()
     where = {lab: i for i, lab in enumerate(labels)}
@@ -233,11 +255,20 @@ def ground_truth_shares(examples: DatasetExamples, scenes: "StreetScenes", radiu
 def name_filters(shares: dict, channels: Sequence[int], threshold: float = 0.5) -> list[tuple[int, str, float]]:
     """``(channel, label, share)`` for every filter with at least ``threshold`` of its top activations on one part
     label (street included), most selective first. Used in 02's atlas and its exercise."""
-    if not isinstance(shares, dict) or "parts" not in shares:
-        validate.fail("shares", "the dict ground_truth_shares returns", validate.describe(shares),
-                      kind=validate.InputTypeError)
+    if not isinstance(shares, dict) or "parts" not in shares or "labels" not in shares:
+        validate.fail("shares", "the dict ground_truth_shares returns (with 'parts' and 'labels')",
+                      validate.describe(shares), kind=validate.InputTypeError)
     parts = validate.array(shares["parts"], "shares['parts']", ndim=2)
-    channels = list(channels)
+    validate.in_unit_range(parts, "shares['parts']", "shares of the top activations", "pass ground_truth_shares's "
+                           "'parts' (fractions, each row summing to 1), not counts or percentages")
+    labels = shares["labels"]
+    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__") or len(labels) != parts.shape[1]:
+        validate.fail("shares['labels']", f"one label per column of shares['parts'] ({parts.shape[1]})",
+                      validate.describe(labels), "pass the dict ground_truth_shares returns")
+    if isinstance(channels, (str, bytes, dict)) or not hasattr(channels, "__iter__"):
+        validate.fail("channels", "the channel index of each row of shares, e.g. examples.channels",
+                      validate.describe(channels), kind=validate.InputTypeError)
+    channels = [validate.integer(v, "channels", low=0) for v in np.ravel(list(channels))]
     if len(channels) != len(parts):
         validate.fail("channels", f"one channel per row of shares ({len(parts)})", f"{len(channels)}")
     threshold = validate.number(threshold, "threshold", low=0, high=1)
@@ -267,6 +298,9 @@ def centre_window(images: np.ndarray, field: ReceptiveField) -> np.ndarray:
     middle = (h // field.jump) // 2
     centre = field.centre(middle)
     s = field.size
+    validate.at_most(n * (h + 2 * s) * (w + 2 * s) * c, MAX_PATCH_VALUES, "images", "padded values",
+                     f"{n} images of {h}x{w}x{c} padded by the {s}-pixel field on each side",
+                     "pass fewer images at a time")
     lo = int(np.round(centre - s / 2))
     fill = 128 if x.dtype == np.uint8 else 0.5
     padded = np.pad(x, ((0, 0), (s, s), (s, s), (0, 0)), constant_values=fill)

@@ -465,6 +465,9 @@ def upsample(heatmaps: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     import tensorflow as tf
 
     h = validate.array(heatmaps, "heatmaps", ndim=(2, 3))
+    if h.ndim == 3 and h.shape[-1] == 1 and h.shape[1] > 1:   # one (h, w, 1) map: would be read as h maps of w x 1
+        fail("heatmaps", "heatmaps shaped (N, height, width) or one (height, width)",
+             f"shape {h.shape}: a map with a trailing channel axis?", "drop the channel axis: heatmap[..., 0]")
     out_h, out_w = _size(size)
     single = h.ndim == 2
     h = h[None] if single else h
@@ -480,7 +483,8 @@ def upsample(heatmaps: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
 def overlay(image: np.ndarray, heatmap: np.ndarray, intensity: float = 0.4) -> np.ndarray:
     """The slides' picture: the heatmap in the jet colour map, scaled by ``intensity``, added to the image.
 
-    ``image``: one uint8 RGB picture ``(H, W, 3)``; ``heatmap``: one ``(h, w)`` map (resized to the image).
+    ``image``: one uint8 RGB picture ``(H, W, 3)``; ``heatmap``: one ``(h, w)`` map in [0, 1] (a CamResult's;
+    resized to the image).
     """
     from matplotlib import colormaps
 
@@ -494,6 +498,8 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, intensity: float = 0.4) -> n
              "convert grayscale or RGBA pictures with helpers.images.to_rgb_batch")
     img = validate.uint8_images(img, "image")[0]
     hm = _maps(heatmap, "heatmap", one=True).astype(np.float32)
+    validate.in_unit_range(hm, "heatmap", "a heatmap scaled like a CamResult's, values",
+                           "pass result.heatmaps[i] (or cam.upsample of it); a 0..255 map: divide it by 255")
     intensity = validate.number(intensity, "intensity", low=0, high=1)
     if hm.shape != img.shape[:2]:
         hm = upsample(hm, img.shape[:2])

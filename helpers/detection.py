@@ -34,6 +34,20 @@ COCO_IOU_THRESHOLDS = tuple(round(0.5 + 0.05 * k, 2) for k in range(10))
 #: Object class ids (the background, 4, is no object: p_d = 0).
 _OBJECT_IDS = (1, 2, 3)
 
+#: Bounded work (issue 29), each checked before anything is allocated:
+#: most box pairs one IoU matrix may hold (2**22: a 2,048 x 2,048 matrix, 32 MiB of float64; its temporaries
+#: take a few times that) -- for :func:`iou_matrix` and for one image's detections x objects in
+#: :func:`average_precision` and :func:`error_breakdown`;
+MAX_IOU_PAIRS = 2 ** 22
+#: most boxes one :func:`nms` or :func:`nms_per_class` call takes. NMS never holds the N x N IoU matrix: each
+#: kept box is compared with all the boxes (one row at a time, O(N) memory), so the cap bounds the time
+#: (N rows at worst): a 64 x 64 grid with 4 anchors decoded at threshold 0 is 16,384 boxes;
+MAX_NMS_BOXES = 20_000
+#: most anchors a GridSpec may have, and most values (N x S x S x A x 8) :func:`encode_grid` may create
+#: (2**28 float32 values = 1 GiB).
+MAX_ANCHORS = 32
+MAX_GRID_VALUES = 2 ** 28
+
 
 # ------------------------------------------------------------------------------------------
 # input checks shared by this module
@@ -110,6 +124,9 @@ class GridSpec:
         if len(a) == 0:
             validate.fail("anchors", "at least one anchor shape (h, w)", "none",
                           "e.g. anchors=((0.45, 0.2), (0.3, 0.6))")
+        if len(a) > MAX_ANCHORS:
+            validate.fail("anchors", f"at most {MAX_ANCHORS} anchor shapes", f"{len(a)} of them",
+                          "a few shapes that cover the objects' (h, w), e.g. a tall one and a wide one")
         arr = validate.array(a, "anchors", ndim=2, last=2)
         if (arr <= 0).any() or (arr > 1).any():
             validate.fail("anchors", "anchor heights and widths in (0, 1] (fractions of the image)",
@@ -201,6 +218,9 @@ def encode_grid(objects_per_image: Sequence[Sequence[SceneObject]], spec: GridSp
         validate.fail("return_collisions", "True or False", validate.describe(return_collisions),
                       kind=validate.InputTypeError)
     s, anchors = spec.size, np.asarray(spec.anchors, np.float64)
+    validate.at_most(len(objects) * math.prod(spec.shape), MAX_GRID_VALUES, "objects_per_image", "grid values",
+                     f"{len(objects)} images x {' x '.join(str(d) for d in spec.shape)}",
+                     "encode fewer images at a time, or use a smaller grid")
     y = np.zeros((len(objects),) + spec.shape, np.float32)
     collisions = np.zeros(len(objects), np.int64)
     for n, objs in enumerate(objects):
@@ -248,7 +268,8 @@ def decode_grid(y: Any, spec: GridSpec = GridSpec(), threshold: float = 0.5
     Parameters
     ----------
     y : array
-        ``(N, S, S, A, 8)`` grids, or a network's flat ``(N, S, S, A * 8)`` (anchor after anchor).
+        ``(N, S, S, A, 8)`` grids, or a network's flat ``(N, S, S, A * 8)`` (anchor after anchor), every entry in
+        [0, 1] (a target, or sigmoid outputs: a grid scaled by 255 or scores before the sigmoid are refused).
     spec : GridSpec
         The grid the network or :func:`encode_grid` used.
     threshold : float
@@ -265,6 +286,8 @@ def decode_grid(y: Any, spec: GridSpec = GridSpec(), threshold: float = 0.5
     spec = _spec(spec)
     v = _grid(y, spec)
     threshold = validate.number(threshold, "threshold", low=0, high=1)
+    validate.in_unit_range(v, "y", "grid entries [p_d, bx', by', bh, bw, c1, c2, c3]", "pass the detector's output "
+                           "(sigmoids) or encode_grid's target; scores before a sigmoid: apply it first")
     s, a = spec.size, spec.n_anchors
     rows, cols = np.meshgrid(np.arange(s), np.arange(s), indexing="ij")
     offx = np.broadcast_to(cols[:, :, None], (s, s, a)).reshape(-1).astype(np.float64)
@@ -291,11 +314,20 @@ def _check_grid_tensors(y_true, y_pred) -> None:
             validate.fail(name, f"a batch of grids shaped (N, S, S, A, {LABEL_LENGTH}) or (N, S, S, A * "
                           f"{LABEL_LENGTH})", validate.describe(t) if shape is None else f"shape {tuple(shape)}",
                           "encode targets with detection.encode_grid; for one image add a batch axis: y[None]")
+        if shape[1] != shape[2]:      # one image's (S, S, A, 8) read as a batch of S: rows S, cols A
+            validate.fail(name, f"a batch of square grids (N, S, S, A, {LABEL_LENGTH}) or (N, S, S, A * "
+                          f"{LABEL_LENGTH})", f"shape {tuple(shape)}: one image's grid without its batch axis?",
+                          "for one image add a batch axis: y[None]")
         shapes.append(tuple(shape))
     slots = [math.prod(sh[1:]) for sh in shapes]
     if slots[0] != slots[1]:
         validate.fail("y_pred", f"as many grid entries per image as y_true ({shapes[0][1:]})",
                       f"shape {shapes[1]}", "build the network's output for the same GridSpec")
+    if shapes[0][0] is not None and shapes[1][0] is not None and shapes[0][0] != shapes[1][0]:
+        validate.fail("y_pred", f"one grid per image of y_true ({shapes[0][0]})", f"{shapes[1][0]} grids",
+                      "pass the network's output for the same images")
+    for name, t in (("y_true", y_true), ("y_pred", y_pred)):
+        validate.finite_if_concrete(t, name, "a NaN loss trains nothing: check the network's inputs and targets")
 
 
 def grid_loss(y_true, y_pred):
@@ -334,8 +366,13 @@ def grid_loss(y_true, y_pred):
 # ------------------------------------------------------------------------------------------
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ax0, ay0, ax1, ay1 = (c[:, None] for c in box_corners(a).T)
-    bx0, by0, bx1, by1 = (c[None, :] for c in box_corners(b).T)
+    return _iou_corners(box_corners(a), box_corners(b))
+
+
+def _iou_corners(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """:func:`_iou` of boxes given by their corners ``(x0, y0, x1, y1)`` (``box_corners``'s output)."""
+    ax0, ay0, ax1, ay1 = (c[:, None] for c in ca.T)
+    bx0, by0, bx1, by1 = (c[None, :] for c in cb.T)
     inter = np.clip(np.minimum(ax1, bx1) - np.maximum(ax0, bx0), 0, None) * \
         np.clip(np.minimum(ay1, by1) - np.maximum(ay0, by0), 0, None)
     union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
@@ -355,14 +392,17 @@ def iou_matrix(a: Any, b: Any) -> np.ndarray:
     numpy.ndarray
         ``(N, M)`` float64 in [0, 1]: 1 for identical boxes (with an area), 0 for disjoint or only touching
         boxes; a box of zero area has IoU 0 with anything. Areas come from the corners, so that a box is
-        exactly as large as its overlap with itself.
+        exactly as large as its overlap with itself. At most :data:`MAX_IOU_PAIRS` (``N x M``) per call.
     """
-    return _iou(_boxes(a, "a"), _boxes(b, "b"))
+    a, b = _boxes(a, "a"), _boxes(b, "b")
+    validate.at_most(len(a) * len(b), MAX_IOU_PAIRS, "a", "box pairs", f"{len(a):,} x {len(b):,} boxes",
+                     "compute it in blocks of rows, e.g. iou_matrix(a[i:i + 1000], b), keeping only what you need")
+    return _iou(a, b)
 
 
 def _greedy_nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, max_out: int | None) -> np.ndarray:
     order = np.lexsort((np.arange(len(scores)), -scores))       # highest score first; ties: lower index
-    overlap = _iou(boxes, boxes)
+    corners = box_corners(boxes)
     suppressed = np.zeros(len(scores), bool)
     keep: list[int] = []
     for i in order:
@@ -371,8 +411,15 @@ def _greedy_nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, max
         if suppressed[i]:
             continue
         keep.append(int(i))
-        suppressed |= overlap[i] > iou_threshold
+        suppressed |= _iou_corners(corners[i:i + 1], corners)[0] > iou_threshold   # a row, never the N x N matrix
     return np.asarray(keep, np.int64)
+
+
+def _nms_boxes(boxes: Any) -> np.ndarray:
+    b = _boxes(boxes, "boxes")
+    validate.at_most(len(b), MAX_NMS_BOXES, "boxes", "boxes", f"{len(b):,} boxes",
+                     "raise decode_grid's threshold (most slots score near 0), or suppress image by image")
+    return b
 
 
 def nms(boxes: Any, scores: Any, iou_threshold: float = 0.5, max_out: int | None = None) -> np.ndarray:
@@ -385,7 +432,8 @@ def nms(boxes: Any, scores: Any, iou_threshold: float = 0.5, max_out: int | None
     Parameters
     ----------
     boxes : array
-        ``(N, 4)`` boxes ``(bx, by, bh, bw)`` in image fractions.
+        ``(N, 4)`` boxes ``(bx, by, bh, bw)`` in image fractions, at most :data:`MAX_NMS_BOXES` (the IoU is
+        computed one kept box at a time: the ``N x N`` matrix is never held).
     scores : array
         ``(N,)`` scores.
     iou_threshold : float
@@ -398,7 +446,7 @@ def nms(boxes: Any, scores: Any, iou_threshold: float = 0.5, max_out: int | None
     numpy.ndarray
         int64 indices of the kept boxes, in the order they were kept (descending score).
     """
-    b = _boxes(boxes, "boxes")
+    b = _nms_boxes(boxes)
     s = _vector(scores, "scores", len(b), "score")
     t = validate.number(iou_threshold, "iou_threshold", low=0, high=1)
     return _greedy_nms(b, s, t, _max_out(max_out))
@@ -423,7 +471,7 @@ def nms_per_class(boxes: Any, scores: Any, class_ids: Any, iou_threshold: float 
     numpy.ndarray
         int64 indices into ``boxes`` of the kept detections.
     """
-    b = _boxes(boxes, "boxes")
+    b = _nms_boxes(boxes)
     s = _vector(scores, "scores", len(b), "score")
     c = _ids(class_ids, "class_ids", len(b), allowed=None)
     t = validate.number(iou_threshold, "iou_threshold", low=0, high=1)
@@ -542,6 +590,14 @@ def _ground_truth(ground_truth: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
+def _pairs_per_image(dets: list, gts: list) -> None:
+    """One image's detections x objects is one IoU matrix: at most :data:`MAX_IOU_PAIRS` of them."""
+    for n, ((b, _, _), (g, _)) in enumerate(zip(dets, gts)):
+        validate.at_most(len(b) * len(g), MAX_IOU_PAIRS, f"detections[{n}]", "detection-object pairs in one image",
+                         f"{len(b):,} detections x {len(g):,} objects",
+                         "suppress duplicates first (nms_per_class) or raise decode_grid's threshold")
+
+
 def _match(dets: list, gts: list, cls: int, iou_threshold: float) -> tuple[np.ndarray, int]:
     """True/false positive flags of class ``cls``'s detections, in descending score, and its number of
     ground-truth boxes. VOC rule: a detection takes the ground-truth box of its image and class it overlaps
@@ -624,6 +680,7 @@ def average_precision(detections: Any, ground_truth: Any, iou_threshold: float =
     dets, gts = _detections(detections), _ground_truth(ground_truth)
     if len(dets) != len(gts):
         validate.fail("detections", f"one entry per image of ground_truth ({len(gts)})", f"{len(dets)} entries")
+    _pairs_per_image(dets, gts)
     iou_threshold = validate.number(iou_threshold, "iou_threshold", low=0, high=1, low_open=True)
     method = validate.choice(method, "method", AP_METHODS)
     classes = sorted({int(c) for _, ids in gts for c in ids})
@@ -737,6 +794,7 @@ def error_breakdown(detections: Any, ground_truth: Any, iou_threshold: float = 0
     dets, gts = _detections(detections), _ground_truth(ground_truth)
     if len(dets) != len(gts):
         validate.fail("detections", f"one entry per image of ground_truth ({len(gts)})", f"{len(dets)} entries")
+    _pairs_per_image(dets, gts)
     t_f = validate.number(iou_threshold, "iou_threshold", low=0, high=1, low_open=True)
     t_b = validate.number(background_threshold, "background_threshold", low=0, high=1)
     if t_b >= t_f:
@@ -852,5 +910,9 @@ def build_grid_detector(classifier, spec: GridSpec = GridSpec()):
 
 
 def load_grid_detector(path=None):
-    """The shipped grid detector (Keras safe mode); says how to make it when the file is missing."""
-    return shipped.load("grid_detector", path)
+    """The shipped grid detector (Keras safe mode); says how to make it when the file is missing. A file that holds
+    another model (its output not a grid ``(N, S, S, A, 8)``, e.g. the classifier's) is refused."""
+    model = shipped.load("grid_detector", path)
+    shipped.check_output(model, path, "grid detector", f"grids (N, S, S, A, {LABEL_LENGTH})",
+                         lambda out: len(out) == 5 and out[-1] == LABEL_LENGTH and out[1] == out[2])
+    return model

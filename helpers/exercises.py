@@ -75,6 +75,9 @@ def _never_raises(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
                 return check(*args, **kwargs)
         except CheckSetupError:
             raise
+        except SystemExit:        # an answer whose reading calls sys.exit (e.g. a property that exits)
+            return _wrong("reading this answer called sys.exit (SystemExit), which would stop the notebook.",
+                          "give a plain value (a number, an array) or a function that returns one.")
         except Exception as exc:  # noqa: BLE001 -- any answer the check cannot read becomes feedback
             got = ", ".join(f"{type(a).__name__}" for a in args[:1]) or "nothing"
             return _wrong(f"this answer could not be checked ({type(exc).__name__}: {str(exc)[:120]}); "
@@ -99,15 +102,20 @@ def _unanswered(answer: Any, what: str, hint: str) -> Feedback | None:
 
 
 def _as_array(answer: Any, shape: tuple[int, ...] | None, what: str) -> np.ndarray | Feedback:
-    """The answer as a float array of the expected shape, or the feedback saying why it is not one."""
+    """The answer as a float array of the expected shape, or the feedback saying why it is not one (read strictly:
+    text is not a number, and an extra value is not ignored)."""
+    exactly = "give one number, nothing with it." if shape == () else f"give exactly {what}: no more, no fewer."
     try:
+        if isinstance(answer, (str, bytes)) or np.asarray(answer).dtype.kind in "USV":
+            raise TypeError("text")
         a = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
-        return _wrong(f"expected {what}, got {type(answer).__name__} {answer!r:.60}.")
+        return _wrong(f"expected {what}, got {type(answer).__name__} {answer!r:.60}.",
+                      f"{exactly[0].upper()}{exactly[1:]} Numbers, not text.")
     if shape is not None and a.shape != shape:
-        return _wrong(f"expected {what} (shape {shape}), got shape {a.shape}.")
+        return _wrong(f"expected {what} (shape {shape}), got shape {a.shape}.", exactly)
     if not np.isfinite(a).all():
-        return _wrong(f"your {what} contains NaN or infinity.")
+        return _wrong(f"your {what} contains NaN or infinity.", "every entry should be a number you worked out.")
     return a
 
 
@@ -119,6 +127,9 @@ def _call(fn: Any, *args: Any) -> tuple[Any, Feedback | None]:
     try:
         with np.errstate(all="ignore"):
             result = fn(*args)
+    except SystemExit as exc:  # sys.exit() / exit() in student code: feedback, and the notebook keeps running
+        return None, _wrong(f"your function called sys.exit ({exc.code!r:.40}) instead of returning a value.",
+                            "end it with `return ...`; sys.exit() and exit() stop the whole program.")
     except Exception as exc:  # noqa: BLE001 -- any error in student code becomes feedback
         return None, _wrong(f"your function raised {type(exc).__name__}: {exc}".rstrip(": "),
                             "run it on a small example in a cell of its own to see where it breaks.")
@@ -128,10 +139,26 @@ def _call(fn: Any, *args: Any) -> tuple[Any, Feedback | None]:
 
 
 def _numpy(x: Any) -> np.ndarray:
-    """A student's result as NumPy (it may be a TensorFlow tensor or a Keras ``ops`` result)."""
+    """A student's result as NumPy (it may be a TensorFlow tensor or a Keras ``ops`` result); text is not a number
+    (``"0.5"`` is refused, not read as 0.5)."""
     if hasattr(x, "numpy"):
         x = x.numpy()
+    if isinstance(x, (str, bytes)) or np.asarray(x).dtype.kind in "USV":
+        raise TypeError(f"text, not numbers: {x!r:.40}")
     return np.asarray(x, dtype=np.float64)
+
+
+def _one_number(out: Any, what: str, hint: str) -> float | Feedback:
+    """A student's function's result as one number, read strictly: ``[iou, 99]`` (an extra value) or text is "not
+    yet", never read as its first value."""
+    try:
+        arr = _numpy(out)
+    except (TypeError, ValueError):
+        return _wrong(f"your function returned {out!r:.60}, not a number.", hint)
+    if arr.size != 1:
+        return _wrong(f"your function returned {arr.size} numbers (shape {arr.shape}); {what} is one number.",
+                      hint + " Return only that number, nothing with it.")
+    return float(arr.reshape(-1)[0])
 
 
 def _distinct(*values: float, digits: int = 3, percent: bool = False) -> list[str]:
@@ -386,7 +413,8 @@ def check_best_channel(answer: Any, tuning: np.ndarray, names: Sequence[str], fe
     j = list(names).index(feature)
     column = t[:, j]
     if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return _wrong(f"expected a channel number (an int), got {answer!r:.60}.")
+        return _wrong(f"expected a channel number (an int), got {answer!r:.60}.",
+                      "a channel number is a whole number written without a decimal point, e.g. 3.")
     ans = int(answer)
     best = int(column.argmax())
     if not 0 <= ans < len(column):
@@ -509,7 +537,8 @@ def check_dead_filters(answer: Any, dead: np.ndarray) -> Feedback:
     except (TypeError, ValueError):
         return _wrong(f"expected filter numbers, got {answer!r:.60}.")
     if any(not np.isfinite(v) or v != int(v) for v in numbers):
-        return _wrong(f"filter numbers are whole numbers, got {answer!r:.60}.")
+        return _wrong(f"filter numbers are whole numbers, got {answer!r:.60}.",
+                      "list the dead filters' numbers, e.g. [3, 17]: positions counted from 0.")
     given = {int(v) for v in numbers}
     truth = {int(v) for v in np.flatnonzero(mask)}
     if given == truth:
@@ -538,7 +567,8 @@ def _filter_row(answer: Any, channels: Sequence[int], hint: str, good: np.ndarra
     if f is not None:
         return f
     if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return _wrong(f"expected one filter number (an int), got {type(answer).__name__} {answer!r:.40}.")
+        return _wrong(f"expected one filter number (an int), got {type(answer).__name__} {answer!r:.40}.",
+                      "a filter number is a whole number written without a decimal point, e.g. 37.")
     channels = [int(c) for c in channels]
     if int(answer) not in channels:
         position = _position_mistake(int(answer), channels, good)
@@ -792,6 +822,11 @@ def check_label(answer: Any, truth: np.ndarray, tol: float = 0.02) -> Feedback:
     except (TypeError, ValueError, IndexError):
         return _wrong(f"expected 8 numbers, got {answer!r:.60}.", _LABEL_HINT)
     if t[0] == 0:
+        entries = np.ravel(np.asarray(answer, dtype=object))
+        size = entries.size
+        if size != 8 and not (size == 2 and entries[1] is ...):      # [0, ...]: "the rest is don't care"
+            return _wrong(f"expected the 8 entries of a label, got {size}.", "for no object: p_d = 0, then seven "
+                          "don't-care entries (any value, e.g. '?'): [0, '?', '?', '?', '?', '?', '?', '?'].")
         if first == 0:
             return _right("p_d = 0: no object, and the other seven entries are don't care.")
         return _wrong("there is no object in this scene.", "p_d (the first entry) is 0 for background.")
@@ -909,10 +944,9 @@ def check_iou(fn: Callable[[Sequence[float], Sequence[float]], Any]) -> Feedback
         out, f = _call(fn, a, b)
         if f is not None:
             return f
-        try:
-            got = float(_numpy(out).reshape(-1)[0])
-        except (TypeError, ValueError, IndexError):
-            return _wrong(f"your function returned {out!r:.60}, not a number.")
+        got = _one_number(out, "an IoU", "return intersection / union.")
+        if isinstance(got, Feedback):
+            return got
         if not np.isfinite(got):
             return _wrong(f"{what}: your IoU is {got}.", "guard the division: the union is > 0 for real boxes.")
         answers.append(got)
@@ -958,6 +992,9 @@ def check_decoded(answer: Any, y_pred: Sequence[float]) -> Feedback:
     if given_name != name:
         return _wrong(f"the class is the largest of c1, c2, c3 = {np.round(np.asarray(y_pred)[5:], 2).tolist()}.",
                       "c1 motorcycle, c2 car, c3 pedestrian.")
+    if isinstance(answer, (tuple, list)) and len(answer) > 2:
+        return _wrong(f"expected two things, the class and the box, got {len(answer)}.",
+                      f"give (\"{name}\", (bx, by, bh, bw)) and nothing more.")
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return _wrong(f"right class; now give the box too: (\"{name}\", (bx, by, bh, bw)).")
     b = _as_array(answer[1], (4,), "the box (bx, by, bh, bw)")
@@ -998,9 +1035,15 @@ def check_flip_pairs(answer: Any, class_name: str = "pedestrian") -> Feedback:
     if f is not None:
         return f
     try:
-        given = {frozenset((int(a), int(b))) for a, b in answer}
+        pairs = [(a, b) for a, b in answer]
     except (TypeError, ValueError):
         return _wrong(f"expected pairs of landmark numbers like [(3, 6), (4, 7)], got {answer!r:.60}.")
+    for v in (v for pair in pairs for v in pair):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating)) or \
+                not np.isfinite(v) or v != int(v):
+            return _wrong(f"landmark numbers are whole numbers (l1 is 1, l2 is 2, ...), got {v!r:.30}.",
+                          "write each pair as two whole numbers, e.g. (3, 6).")
+    given = {frozenset((int(a), int(b))) for a, b in pairs}
     truth = {frozenset((a + 1, b + 1)) for a, b in flip_pairs(class_name)}    # 1-based, as l1 ... l14
     from_zero = {frozenset((a, b)) for a, b in flip_pairs(class_name)}
     if any(len(p) != 2 for p in given):
@@ -1049,18 +1092,14 @@ def check_pck(fn: Callable[..., Any]) -> Feedback:
     out, f = _call(fn, pred, true, boxes, 0.1)
     if f is not None:
         return f
-    try:
-        if isinstance(out, (str, bytes)):
-            raise TypeError
-        got = float(np.asarray(_numpy(out)).reshape(-1)[0])
-    except (TypeError, ValueError, IndexError):
-        return _wrong(f"your function returned {out!r:.60}, not a number.")
+    got = _one_number(out, "PCK", "return the share of landmarks within alpha x the box's larger side.")
+    if isinstance(got, Feedback):
+        return got
     again, f = _call(fn, pred, true, boxes, 0.05)       # a second alpha: a constant answer cannot pass
     if f is not None:
         return f
-    try:
-        got_again = float(np.asarray(_numpy(again)).reshape(-1)[0])
-    except (TypeError, ValueError, IndexError):
+    got_again = _one_number(again, "PCK", "")
+    if isinstance(got_again, Feedback):
         got_again = np.nan
     if abs(got - pck(pred, true, boxes, 0.1)) < 1e-9 and not abs(got_again - pck(pred, true, boxes, 0.05)) < 1e-9:
         return _wrong("right for alpha = 0.1, but not for alpha = 0.05.", "use the alpha your function is given.")
@@ -1144,7 +1183,8 @@ def check_cell_anchor(answer: Any, obj: Any, spec: Any) -> Feedback:
     if isinstance(a, Feedback):
         return a
     if any(v != int(v) for v in a):
-        return _wrong(f"row, column and anchor are whole numbers, got {tuple(float(v) for v in a)}.")
+        return _wrong(f"row, column and anchor are whole numbers, got {tuple(float(v) for v in a)}.",
+                      "row = int(by × S), col = int(bx × S): whole cell numbers, counted from 0.")
     y = encode_grid([[obj]], spec)[0]
     want = tuple(int(v) for v in np.argwhere(y[..., 0] == 1)[0])
     got = tuple(int(v) for v in a)
@@ -1198,7 +1238,8 @@ def check_nms(answer: Any, boxes: Any, scores: Any, threshold: float = 0.5) -> F
     except (TypeError, ValueError):
         return _wrong(f"expected box indices, got {answer!r:.60}.")
     if any(not np.isfinite(v) or v != int(v) for v in values):
-        return _wrong(f"box indices are whole numbers, got {answer!r:.60}.")
+        return _wrong(f"box indices are whole numbers, got {answer!r:.60}.",
+                      "list the kept boxes' positions (counted from 0), best first, e.g. [1, 0].")
     got = [int(v) for v in values]
     b, sc = np.asarray(boxes, np.float32), np.asarray(scores, np.float32)
     want = [int(v) for v in nms(b, sc, threshold)]
@@ -1338,10 +1379,10 @@ def check_energy_in_mask(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Feedbac
         out, f = _call(fn, s.copy(), m.copy())
         if f is not None:
             return f
-        try:
-            got = float(_numpy(out).reshape(-1)[0])
-        except (TypeError, ValueError, IndexError):
-            return _wrong(f"your function returned {out!r:.60}, not a number.")
+        got = _one_number(out, "the share inside the mask", "return the positive part's sum inside the mask over "
+                                                            "its total sum.")
+        if isinstance(got, Feedback):
+            return got
         pos = np.maximum(s, 0)
         want = float(pos[m].sum() / pos.sum()) if pos.sum() > 0 else 0.0
         if not np.isfinite(got):

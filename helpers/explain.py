@@ -16,7 +16,10 @@ black, blurred or mean-colour fill); :func:`cascading_randomisation`, :func:`ind
 for saliency maps", NeurIPS. Issue 26 added SmoothGrad's published forms (:func:`smoothgrad_forms`), the
 gradient-free :func:`ablation_cam` and :func:`cam_weights` (the features and gradients a CAM is made of).
 
-Every public function checks its inputs with :mod:`helpers.validate` and says what to fix.
+Every public function checks its inputs with :mod:`helpers.validate` and says what to fix, and bounds its work
+(issue 29): :data:`MAX_STEPS` steps, samples or curve points, :data:`MAX_PIXEL_PASSES` pixels through the model per
+call (noisy copies, path points, occluded copies, curve points), :data:`MAX_ABLATIONS`, and
+``helpers.cam.MAX_VALUES`` for what a call holds -- each checked before any copy is made.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ __all__ = ["vanilla_gradient", "gradient_times_input", "smoothgrad", "smoothgrad
 
 #: Most steps, samples or curve points one call accepts (each is a pass over the whole batch).
 MAX_STEPS = 4096
+#: Bounded work (issue 29): most pixels one call may send through the model -- images x (noisy copies, path
+#: points, occluded copies or curve points) x height x width -- checked before any copy is made: 2**29, i.e.
+#: 131,072 passes of a 64x64 scene (the notebooks' largest call, integrated gradients with 32 steps on 300
+#: scenes, is 9,900 passes).
+MAX_PIXEL_PASSES = 2 ** 29
 
 
 # ------------------------------------------------------------------------------------------
@@ -88,9 +96,19 @@ def _input_gradients(scorer, x: np.ndarray, cls: np.ndarray) -> tuple[np.ndarray
 STACK = 1024
 
 
-def _groups(n_variants: int, n_images: int) -> list[range]:
-    size = max(1, STACK // max(n_images, 1))
+def _groups(n_variants: int, n_images: int, pixels: int = 64 * 64) -> list[range]:
+    """Variants grouped so that a group holds about :data:`STACK` images -- fewer for images larger than 64x64
+    (``pixels`` per image), so that a group's batch never holds more than STACK scenes' worth of pixels."""
+    size = max(1, min(STACK // max(n_images, 1), STACK * 64 * 64 // max(n_images * pixels, 1)))
     return [range(a, min(a + size, n_variants)) for a in range(0, n_variants, size)]
+
+
+def _passes(x: np.ndarray, n_variants: int, what: str, name: str, fix: str) -> None:
+    """At most :data:`MAX_PIXEL_PASSES` pixels through the model: ``len(x)`` images x ``n_variants`` ``what``."""
+    n, h, w = x.shape[:3]
+    validate.at_most(n * n_variants * h * w, MAX_PIXEL_PASSES, name,
+                     f"pixels through the model ({MAX_PIXEL_PASSES // 4096:,} passes of a 64x64 scene)",
+                     f"{n:,} image{'s' if n != 1 else ''} x {n_variants:,} {what} x {h}x{w} pixels", fix)
 
 
 # ------------------------------------------------------------------------------------------
@@ -248,11 +266,12 @@ def _smoothgrad(model, images, class_index, n_samples, noise, seed) -> dict[str,
     seed = validate.integer(seed, "seed", low=0)
     cam._at_most(4 * x.size, f"4 running sums of the images' size, 4 x {x.size:,}", "images",
                  "pass fewer images at a time")
+    _passes(x, n_samples, "noisy copies", "n_samples", "use fewer samples, or pass fewer images at a time")
     rng = np.random.default_rng(seed)
     total = np.zeros(x.shape[:3])                       # sum of the vanilla maps ("abs", as before issue 26)
     mean, m2, squares = np.zeros(x.shape), np.zeros(x.shape), np.zeros(x.shape)
     done = 0
-    for group in _groups(n_samples, len(x)):            # noisy copies drawn in order, stacked into one batch
+    for group in _groups(n_samples, len(x), x.shape[1] * x.shape[2]):   # noisy copies in order, stacked
         noisy = np.concatenate([x + rng.standard_normal(x.shape) * noise for _ in group]).astype(np.float32)
         _, g = _input_gradients(scorer, noisy, np.tile(cls, len(group)))
         total += np.abs(g).max(axis=-1).reshape(len(group), *x.shape[:3]).sum(axis=0)
@@ -274,10 +293,13 @@ def _baseline(value: Any, x: np.ndarray) -> np.ndarray:
         return np.zeros_like(x, dtype=np.float64)
     b = validate.array(value, "baseline", ndim=(3, 4))
     try:
-        return np.broadcast_to(b, x.shape).astype(np.float64)
+        out = np.broadcast_to(b, x.shape).astype(np.float64)
     except ValueError:
         fail("baseline", f"one image {x.shape[1:]} or one per image {x.shape}", f"shape {b.shape}",
              "pass None for black, or e.g. np.full(images.shape, 0.5) for grey")
+    return validate.in_unit_range(out, "baseline", "a reference image scaled like the images (0..1), pixels",
+                                  "scale it as the images are, e.g. course_model.preprocess(uint8 picture), "
+                                  "or explain.blurred(images)")
 
 
 def _integrated(scorer, x: np.ndarray, cls: np.ndarray, base: np.ndarray, steps: int) -> tuple:
@@ -287,7 +309,7 @@ def _integrated(scorer, x: np.ndarray, cls: np.ndarray, base: np.ndarray, steps:
     weights[[0, -1]] /= 2
     total = np.zeros_like(base)
     ends = {}
-    for group in _groups(steps + 1, len(x)):            # path points stacked into one batch
+    for group in _groups(steps + 1, len(x), x.shape[1] * x.shape[2]):   # path points stacked into one batch
         points = np.concatenate([base + alphas[k] * (x - base) for k in group]).astype(np.float32)
         s, g = _input_gradients(scorer, points, np.tile(cls, len(group)))
         s, g = s.reshape(len(group), len(x)), g.reshape(len(group), *x.shape)
@@ -309,7 +331,7 @@ def integrated_gradients(model: "keras.Model", images: np.ndarray, class_index: 
     Parameters
     ----------
     baseline : None, (H, W, 3) or (N, H, W, 3)
-        The reference image; None: black (all zeros).
+        The reference image, scaled like the images (in [0, 1]: a 0..255 baseline is refused); None: black.
     steps : int
         Intervals of the path.
 
@@ -320,6 +342,7 @@ def integrated_gradients(model: "keras.Model", images: np.ndarray, class_index: 
     x, cls, scorer = _prepare(model, images, class_index)
     base = _baseline(baseline, x)
     steps = _steps(steps)
+    _passes(x, steps + 1, "path points", "steps", "use fewer steps, or pass fewer images at a time")
     attributions, _, _ = _integrated(scorer, x.astype(np.float64), cls, base, steps)
     return attributions.sum(axis=-1)
 
@@ -336,6 +359,7 @@ def ig_completeness_error(model: "keras.Model", images: np.ndarray, class_index:
     x, cls, scorer = _prepare(model, images, class_index)
     base = _baseline(baseline, x)
     steps = _steps(steps)
+    _passes(x, steps + 1, "path points", "steps", "use fewer steps, or pass fewer images at a time")
     attributions, s_x, s_base = _integrated(scorer, x.astype(np.float64), cls, base, steps)
     delta = s_x - s_base
     err = np.abs(attributions.sum(axis=(1, 2, 3)) - delta) / np.maximum(np.abs(delta), 1e-12)
@@ -371,10 +395,13 @@ def occlusion(model: "keras.Model", images: np.ndarray, class_index: int | Seque
     patch = validate.integer(patch, "patch", low=1, high=min(H, W))
     stride = validate.integer(stride, "stride", low=1, high=max(H, W))
     fill = validate.number(fill, "fill", low=0, high=1)
+    n_places = len(_starts(H, patch, stride)) * len(_starts(W, patch, stride))
+    _passes(x, n_places, f"occluded copies (patch {patch}, stride {stride})", "stride",
+            "a larger stride (and patch), or fewer images at a time")
     base = _class_scores(scorer, x, cls)
     total, count = np.zeros((n, H, W)), np.zeros((H, W))
     places = [(top, left) for top in _starts(H, patch, stride) for left in _starts(W, patch, stride)]
-    for group in _groups(len(places), n):               # occluded copies stacked into one batch
+    for group in _groups(len(places), n, H * W):        # occluded copies stacked into one batch
         hidden = np.repeat(x[None], len(group), axis=0)
         for j, k in enumerate(group):
             top, left = places[k]
@@ -623,7 +650,10 @@ def box_masks(boxes: np.ndarray, size: int) -> np.ndarray:
     b = validate.array(boxes, "boxes", ndim=2)
     if b.shape[1] != 4:
         fail("boxes", "(N, 4) boxes (bx, by, bh, bw)", f"shape {b.shape}", "pass scenes.boxes")
+    b = validate.boxes(b, "boxes", single=False)        # sizes >= 0, fractions of the image
     size = validate.integer(size, "size", low=1, high=4096)
+    cam._at_most(len(b) * size * size, f"{len(b)} masks of {size}x{size}", "size",
+                 "make masks for fewer boxes at a time, or at a smaller size")
     c = (np.arange(size) + 0.5) / size
     x0, x1 = b[:, 0] - b[:, 3] / 2, b[:, 0] + b[:, 3] / 2
     y0, y1 = b[:, 1] - b[:, 2] / 2, b[:, 1] + b[:, 2] / 2
@@ -637,6 +667,10 @@ def blurred(images: np.ndarray) -> np.ndarray:
     channel); float64. The deletion and insertion curves' ``"blur"`` imputation, and a baseline for
     :func:`integrated_gradients` that keeps the colours but not the detail (used so in 07)."""
     x = validate.array(images, "images", ndim=4)
+    r = int(np.ceil(3 * max(1.0, max(x.shape[1:3]) / 16)))
+    cam._at_most(3 * x.shape[0] * (x.shape[1] + 2 * r) * (x.shape[2] + 2 * r) * x.shape[3],
+                 f"3 float64 copies of {x.shape[0]} images of {x.shape[1]}x{x.shape[2]}x{x.shape[3]} (padded by {r})",
+                 "images", "blur fewer images at a time")
     return _blurred(x)
 
 
@@ -645,6 +679,8 @@ def edge_maps(images: np.ndarray) -> np.ndarray:
     version, ``(N, H, W)`` float64 (edges repeated at the border). Used in 07: a method that scores like it
     may only be finding edges."""
     x = validate.array(images, "images", ndim=4)
+    cam._at_most(8 * x.shape[0] * (x.shape[1] + 2) * (x.shape[2] + 2), f"8 float64 maps of {x.shape[0]} images of "
+                 f"{x.shape[1]}x{x.shape[2]}", "images", "pass fewer images at a time")
     grey = x.astype(np.float64).mean(axis=-1)
     p = np.pad(grey, ((0, 0), (1, 1), (1, 1)), mode="edge")
     h, w = grey.shape[1:]
@@ -728,6 +764,8 @@ def _curve(model, images, class_index, maps, steps, fill, insert: bool, fraction
             fail("steps", "None when fractions is given (the fractions set the points)", str(steps),
                  "pass either steps (equal steps) or fractions, not both")
         counts = np.round(_fractions(fractions) * (H * W)).astype(int)
+    _passes(x, len(counts), "curve points", "steps" if fractions is None else "fractions",
+            "use fewer points, or pass fewer images at a time")
     x = np.ascontiguousarray(x, np.float32)
     if fill == "blur":
         empty = _blurred_float32(x)
@@ -742,7 +780,7 @@ def _curve(model, images, class_index, maps, steps, fill, insert: bool, fraction
     rows = np.arange(n)[:, None]
     done = 0                                            # pixels changed so far (counts never decrease)
     out = np.zeros((n, len(counts)))
-    for group in _groups(len(counts), n):               # curve points stacked into one float32 batch
+    for group in _groups(len(counts), n, H * W):        # curve points stacked into one float32 batch
         batch = np.empty((len(group), n, H * W, C), np.float32)
         for j, k in enumerate(group):
             if counts[k] > done:                        # change the next pixels in the map's order

@@ -41,6 +41,19 @@ __all__ = ["fourier_scale", "image_from_spectrum", "spectrum_from_image", "colou
 
 OBJECTIVES = ("pre_activation", "post_activation")
 MAX_SIZE = 512
+#: Bounded work (issue 29), checked before anything is allocated: most pixels whose colours one
+#: :func:`colour_decorrelation` call measures (2**24 = 4,096 scenes of 64x64; a float64 copy of 400 MB);
+MAX_COLOUR_PIXELS = 2 ** 24
+#: most values one :func:`high_frequency_share` call transforms (2**26: 5,461 RGB scenes of 64x64; its complex
+#: spectrum takes 16 bytes a value);
+MAX_SPECTRUM_VALUES = 2 ** 26
+#: most mask values (lines x pixels) :func:`one_edge_residual` searches over (2**24);
+MAX_EDGE_MASK_VALUES = 2 ** 24
+#: most multiply-adds of its fit over all images (images x lines x pixels, per colour: 2**31);
+MAX_EDGE_FIT_STEPS = 2 ** 31
+#: most pixel-steps (steps x channels x size x size) one :func:`regularised_patterns` call may run: 2**28, e.g.
+#: 512 channels x 128 steps at 64x64 (the notebook's largest call: 64 steps for a block's live filters, 33.5 M).
+MAX_ASCENT_PIXEL_STEPS = 2 ** 28
 
 
 def _is_tensor(x) -> bool:
@@ -147,6 +160,9 @@ def spectrum_from_image(images, decay: float = 1.0) -> np.ndarray:
     if images.shape[1] != images.shape[2]:
         validate.fail("images", "square images (F, size, size, C)", f"shape {images.shape}",
                       "crop or resize them to a square")
+    if images.shape[1] > MAX_SIZE:
+        validate.fail("images", f"images of at most {MAX_SIZE}x{MAX_SIZE} pixels", f"shape {images.shape}",
+                      "resize them, e.g. tf.image.resize(images, (256, 256))")
     size = images.shape[1]
     scale = fourier_scale(size, decay)
     planes = tf.transpose(tf.constant(images), [0, 3, 1, 2])
@@ -182,13 +198,26 @@ def colour_decorrelation(images) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(3, 3)`` float32, symmetric.
+        ``(3, 3)`` float32, symmetric, invertible: pictures whose colours do not vary along all three axes
+        (grey pictures, a channel that never changes) are refused -- their matrix would squeeze every colour the
+        ascent makes onto a plane or a line.
     """
+    arr = np.asarray(images) if isinstance(images, np.ndarray) else None
+    if arr is not None and arr.ndim in (2, 3, 4) and arr.shape[-1:] == (3,):
+        validate.at_most(arr.size // 3, MAX_COLOUR_PIXELS, "images", "pixels", f"{arr.shape} pictures",
+                         "measure the colours on a sample, e.g. images[:1000]")
     x = validate.array(images, "images", ndim=(2, 3, 4), last=3).reshape(-1, 3)
     if len(x) < 2:
         validate.fail("images", "at least 2 pixels to measure a colour covariance", f"{len(x)}")
+    flat = bool((x.max(axis=0) == x.min(axis=0)).all())
     x = x - x.mean(axis=0)
     cov = x.T @ x / (len(x) - 1)
+    values = np.linalg.eigvalsh(cov)
+    if flat or values.min() <= 1e-6 * values.max():
+        validate.fail("images", "pictures whose colours vary along all three colour axes (R, G, B)",
+                      "pictures whose colours do not vary at all" if flat else
+                      "pictures whose colours lie on a plane or a line (grey pictures, or a channel that never "
+                      "changes?)", "measure it on colourful pictures, or use TYPICAL_COLOUR_MATRIX")
     return _sqrt_covariance(cov)
 
 
@@ -206,6 +235,11 @@ def _colour_matrix(m: Any, name: str = "M") -> np.ndarray:
     m = validate.array(m, name, dtype=np.float32, ndim=2)
     if m.shape != (3, 3):
         validate.fail(name, "a 3x3 colour matrix", f"shape {m.shape}", "make one with colour_decorrelation(images)")
+    sv = np.linalg.svd(m.astype(np.float64), compute_uv=False)
+    if sv[0] == 0 or sv[-1] <= 1e-6 * sv[0]:
+        validate.fail(name, "an invertible colour matrix (it mixes three colour axes into R, G, B)",
+                      "a zero matrix" if sv[0] == 0 else "a singular one (it squeezes every colour onto a plane "
+                      "or a line)", "make one with colour_decorrelation(images), or use TYPICAL_COLOUR_MATRIX")
     return m
 
 
@@ -222,7 +256,8 @@ def _mix(x, matrix: np.ndarray, name: str):
 def to_rgb(decorrelated, M):
     """Decorrelated colours -> RGB: every pixel's 3 values multiplied by ``M`` (``rgb = M @ d``).
 
-    Arrays give arrays, tensors give tensors (the ascent uses the same function). Any last axis of 3.
+    Arrays give arrays, tensors give tensors (the ascent uses the same function). Any last axis of 3. ``M`` must be
+    invertible (a zero or singular matrix would turn every pattern grey or flat).
     """
     return _mix(decorrelated, _colour_matrix(M), "decorrelated")
 
@@ -341,7 +376,7 @@ def random_rotate(images, degrees: float = 5.0, *, seed=0):
 
     Positive angles turn the picture counter-clockwise as displayed (row 0 at the top), as
     ``numpy.rot90`` does. Bilinear resampling, the border reflected. ``degrees=0`` returns the input
-    unchanged; ``degrees=(a, b)`` draws from ``a..b``. Seeded like :func:`jitter`.
+    unchanged; ``degrees=(a, b)`` draws from ``a..b`` (``a <= b``). Seeded like :func:`jitter`.
     """
     import tensorflow as tf
 
@@ -353,6 +388,9 @@ def random_rotate(images, degrees: float = 5.0, *, seed=0):
         if len(pair) != 2:
             validate.fail("degrees", "a number or a (low, high) pair", validate.describe(degrees))
         lo, hi = (validate.number(v, "degrees", low=-360, high=360) for v in pair)
+        if lo > hi:
+            validate.fail("degrees", "a (low, high) pair with low <= high", f"({lo}, {hi})",
+                          f"swap them: ({hi}, {lo})")
     x, tensor = _batch(images)
     a = tf.random.stateless_uniform([], _seed(seed), minval=lo, maxval=hi) if hi > lo else tf.constant(lo, tf.float32)
     a = a * (np.pi / 180)
@@ -453,7 +491,8 @@ def high_frequency_share(images, cutoff: float = 0.25) -> np.ndarray:
     Parameters
     ----------
     images : array
-        ``(N, H, W, C)`` or one ``(H, W, C)``; uint8 or float.
+        ``(N, H, W, C)`` or one ``(H, W, C)`` with C = 1, 3 or 4 (a batch of grey maps ``(N, H, W)`` needs
+        ``[..., None]``); uint8 or float; at most :data:`MAX_SPECTRUM_VALUES` values.
     cutoff : float
         In (0, 1].
 
@@ -464,6 +503,12 @@ def high_frequency_share(images, cutoff: float = 0.25) -> np.ndarray:
     """
     x = validate.array(images, "images", ndim=(3, 4))
     cutoff = validate.number(cutoff, "cutoff", low=0, high=1, low_open=True)
+    if x.shape[-1] not in (1, 3, 4):
+        validate.fail("images", "pictures (N, H, W, C) or one (H, W, C) with 1, 3 or 4 colour channels",
+                      f"shape {x.shape}" + (": a batch of single-channel pictures (N, H, W)?" if x.ndim == 3 else ""),
+                      "add a channel axis: images[..., None]")
+    validate.at_most(x.size, MAX_SPECTRUM_VALUES, "images", "values", f"{x.shape} pictures",
+                     "measure fewer or smaller pictures at a time")
     if x.ndim == 3:
         x = x[None]
     x = x - x.mean(axis=(1, 2), keepdims=True)
@@ -517,8 +562,14 @@ def one_edge_residual(images, size: int = 16, orientations: int = 16, offsets: i
     size = validate.integer(size, "size", low=2, high=128)
     orientations = validate.integer(orientations, "orientations", low=1, high=180)
     offsets = validate.integer(offsets, "offsets", low=1, high=128)
+    validate.at_most(orientations * offsets * size * size, MAX_EDGE_MASK_VALUES, "orientations", "line-pixel values",
+                     f"{orientations} orientations x {offsets} offsets x {size}x{size} pixels",
+                     "fewer orientations or offsets, or a smaller size")
     if x.ndim == 3:
         x = x[None]
+    validate.at_most(len(x) * orientations * offsets * size * size, MAX_EDGE_FIT_STEPS, "images", "multiply-adds",
+                     f"{len(x)} images x {orientations * offsets} lines x {size}x{size} pixels",
+                     "pass fewer images at a time, or fewer orientations and offsets")
     if x.shape[1:3] != (size, size):
         import tensorflow as tf
 
@@ -707,6 +758,9 @@ def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequen
                                    "channels", n_channels, what="channel", owner=f"layer {layer_name!r}")
     if idx.size == 0:
         validate.fail("channels", "a non-empty list of channel indices", "an empty one")
+    validate.at_most(steps * idx.size * size * size, MAX_ASCENT_PIXEL_STEPS, "steps", "pixel-steps",
+                     f"{steps} steps x {idx.size} channels x {size}x{size} pixels",
+                     "fewer steps or channels at a time (e.g. channels=range(16))")
 
     extractor = tap_model(model, [target], include_output=False)
     shape = tuple(extractor.inputs[0].shape[1:])

@@ -36,6 +36,10 @@ def value_and_gradient(fn: Callable, x, *extra):
     """
     import tensorflow as tf
 
+    if not callable(fn):
+        validate.fail("fn", "a function of x returning a value per example (or one scalar)", validate.describe(fn),
+                      "pass the function itself, without calling it", kind=validate.InputTypeError)
+    _inputs(x, "x")
     x = tf.convert_to_tensor(x)
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -61,6 +65,10 @@ def feature_gradients(tap, x, class_index=None):
     """
     import tensorflow as tf
 
+    if not callable(tap):
+        validate.fail("tap", "a model mapping images to [features, scores] (helpers.layers.tap_model)",
+                      validate.describe(tap), kind=validate.InputTypeError)
+    _inputs(x, "x", rank=4)
     x = tf.convert_to_tensor(x)
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -82,6 +90,10 @@ def rms_normalize(grad, eps: float = 1e-5):
     if not hasattr(grad, "shape") or len(grad.shape) < 2:
         validate.fail("grad", "a batch of gradients shaped (N, ...)", validate.describe(grad),
                       "add a batch axis: grad[None]")
+    if isinstance(grad, np.ndarray) and (grad.dtype == object or not np.issubdtype(grad.dtype, np.number)):
+        validate.fail("grad", "an array of numbers", validate.describe(grad), kind=validate.InputTypeError)
+    validate.finite_if_concrete(grad, "grad", "a NaN gradient normalises to NaN: check the model's input "
+                                "(gradients of a model's output are finite for finite inputs)")
     if isinstance(grad, np.ndarray):
         axes = tuple(range(1, grad.ndim))
         return grad / (np.sqrt(np.mean(np.square(grad), axis=axes, keepdims=True)) + eps)
@@ -93,6 +105,54 @@ def rms_normalize(grad, eps: float = 1e-5):
 
 def _first(out):
     return out[0] if isinstance(out, (list, tuple)) else out
+
+
+def _inputs(x, name: str, rank: int | None = None) -> None:
+    """A concrete input (NumPy or an eager tensor) is numbers, finite, not uint8 pixels, of the given rank; a
+    symbolic one (inside a ``tf.function``) passes unread."""
+    if isinstance(x, (str, bytes, dict)) or x is None:
+        validate.fail(name, "an array or tensor of numbers", validate.describe(x), kind=validate.InputTypeError)
+    if not isinstance(x, (np.ndarray, list, tuple)):
+        validate.finite_if_concrete(x, name)
+        return
+    arr = validate.array(x, name, dtype=None, ndim=rank, finite=True)
+    if arr.dtype == np.uint8:
+        validate.fail(name, "model inputs scaled like training (floats, about 0..1)", "uint8 pixels 0..255",
+                      "pass course_model.preprocess(images)")
+
+
+def _chunk(images: np.ndarray, chunk: int) -> int:
+    """Images per compiled call: ``chunk`` scenes of 64x64 or fewer; larger images go in smaller chunks, so that a
+    chunk's activations stay the size of a chunk of scenes' (the same chunks as before for 64x64 and smaller)."""
+    pixels = int(np.prod(images.shape[1:3])) if images.ndim >= 3 else 1
+    return max(1, min(chunk, chunk * 64 * 64 // max(pixels, 1)))
+
+
+def _scored(model, images, classes, name: str = "images") -> tuple[np.ndarray, np.ndarray]:
+    """The checked arguments of :func:`class_scores` and :func:`class_score_gradients`: float images ``(N, H, W,
+    C)`` (or features of a layer, any scale, ``(N, ...)``), finite, never uint8 pixels; ``(N,)`` whole-number
+    classes within the model's outputs."""
+    if not callable(model):
+        validate.fail("model", "a keras.Model (or a function of the images) returning class scores (batch, classes)",
+                      validate.describe(model), kind=validate.InputTypeError)
+    x = validate.array(images, name, dtype=None, ndim=(2, 3, 4, 5))
+    if x.dtype == np.uint8:
+        validate.fail(name, "model inputs scaled like training (floats, about 0..1)", "uint8 pixels 0..255",
+                      "pass course_model.preprocess(images)")
+    try:
+        outputs = model.outputs
+        shape = tuple(_first(outputs).shape) if outputs else None
+    except (AttributeError, TypeError, ValueError):     # a function, or a Sequential never called: not checked
+        shape = None
+    if shape is not None and len(shape) != 2:
+        validate.fail("model", "a model whose output is class scores shaped (batch, classes)",
+                      f"model {getattr(model, 'name', '?')!r} with output shape {shape}", "pass an image classifier")
+    n_classes = int(shape[-1]) if shape is not None and shape[-1] is not None else 2 ** 31 - 1
+    cls = validate.class_index(classes, "classes", n_classes, n=len(x))
+    if cls is None:
+        validate.fail("classes", f"one class index per image ({len(x)})", "None", "e.g. scenes.labels",
+                      kind=validate.InputTypeError)
+    return x.astype(np.float32, copy=False), cls
 
 
 def _compiled(model, kind: str):
@@ -132,10 +192,12 @@ def class_scores(model, images: np.ndarray, classes: np.ndarray) -> np.ndarray:
     one model."""
     import tensorflow as tf
 
+    images, classes = _scored(model, images, classes)
     fn = _compiled(model, "scores")
-    out = [fn(tf.constant(images[i:i + FORWARD_CHUNK], tf.float32),
-              tf.constant(np.asarray(classes[i:i + FORWARD_CHUNK], np.int32))).numpy()
-           for i in range(0, len(images), FORWARD_CHUNK)]
+    chunk = _chunk(images, FORWARD_CHUNK)
+    out = [fn(tf.constant(images[i:i + chunk], tf.float32),
+              tf.constant(np.asarray(classes[i:i + chunk], np.int32))).numpy()
+           for i in range(0, len(images), chunk)]
     return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
 
 
@@ -145,11 +207,13 @@ def class_score_gradients(model, images: np.ndarray, classes: np.ndarray) -> tup
     :func:`value_and_gradient` of that score, faster for many images). Used by :mod:`helpers.explain`."""
     import tensorflow as tf
 
+    images, classes = _scored(model, images, classes)
     fn = _compiled(model, "gradients")
     scores, grads = [], []
-    for i in range(0, len(images), GRADIENT_CHUNK):
-        v, g = fn(tf.constant(images[i:i + GRADIENT_CHUNK], tf.float32),
-                  tf.constant(np.asarray(classes[i:i + GRADIENT_CHUNK], np.int32)))
+    chunk = _chunk(images, GRADIENT_CHUNK)
+    for i in range(0, len(images), chunk):
+        v, g = fn(tf.constant(images[i:i + chunk], tf.float32),
+                  tf.constant(np.asarray(classes[i:i + chunk], np.int32)))
         scores.append(v.numpy())
         grads.append(g.numpy())
     return np.concatenate(scores).astype(np.float64), np.concatenate(grads).astype(np.float64)

@@ -111,6 +111,10 @@ def decode_landmarks(vectors: np.ndarray, class_name: str = "pedestrian") -> np.
     """``(N, 2K)`` vectors -> ``(N, K, 2)`` points (clipped into the image)."""
     k = len(_class_with_landmarks(class_name))
     v = validate.array(vectors, "vectors", ndim=(1, 2), last=2 * k)
+    if v.min() < -0.5 or v.max() > 1.5:          # a prediction strays a little outside; pixels never pass
+        validate.fail("vectors", "landmark coordinates as fractions of the image (about 0..1; a prediction may "
+                      "stray a little outside, and is clipped)", f"values from {v.min():.3g} to {v.max():.3g}" +
+                      (" (pixels?)" if v.max() > 1.5 else ""), "divide pixel coordinates by the image size")
     return np.clip(v.reshape(*v.shape[:-1], k, 2), 0, 1).astype(np.float32)
 
 
@@ -133,6 +137,19 @@ def _pair(pred, true) -> tuple[np.ndarray, np.ndarray]:
     return (pred, true) if true.ndim == 3 else (pred[None], true[None])
 
 
+def _object_boxes(boxes, n: int, per: str) -> np.ndarray:
+    """One box per object, with a size: PCK's distance bound is alpha x its larger side (a zero box makes it 0)."""
+    boxes = validate.boxes(boxes, "boxes", single=False)
+    if len(boxes) != n:
+        validate.fail("boxes", f"one box per {per} ({n})", f"{len(boxes)} boxes")
+    empty = np.flatnonzero(np.maximum(boxes[:, 2], boxes[:, 3]) <= 0)
+    if empty.size:
+        validate.fail("boxes", "each object's box, with a height or width > 0 (PCK scales by its larger side)",
+                      f"box {int(empty[0])} of size 0 {boxes[empty[0]].tolist()} (a scene without the object?)",
+                      "keep only the scenes that hold the object, e.g. scenes.subset(present)")
+    return boxes
+
+
 def pck(pred: np.ndarray, true: np.ndarray, boxes: np.ndarray, alpha: float = 0.1) -> float:
     """Percentage of correct keypoints: share of predicted landmarks within ``alpha`` × the object's box size
     (its larger side) of the truth.
@@ -140,9 +157,7 @@ def pck(pred: np.ndarray, true: np.ndarray, boxes: np.ndarray, alpha: float = 0.
     ``pred``, ``true``: ``(N, K, 2)`` fractions; ``boxes``: ``(N, 4)`` fractions ``(bx, by, bh, bw)``.
     """
     pred, true = _pair(pred, true)
-    boxes = validate.boxes(boxes, "boxes", single=False)
-    if len(boxes) != len(true):
-        validate.fail("boxes", f"one box per image ({len(true)})", f"{len(boxes)} boxes")
+    boxes = _object_boxes(boxes, len(true), "image")
     alpha = validate.number(alpha, "alpha", low=0, high=1, low_open=True)
     size = np.maximum(boxes[:, 2], boxes[:, 3])
     d = np.linalg.norm(pred - true, axis=-1)                       # (N, K) in image fractions
@@ -169,9 +184,7 @@ def pck_per_object(pred: np.ndarray, true: np.ndarray, boxes: np.ndarray, alpha:
     (N,) float array in [0, 1].
     """
     pred, true = _pair(pred, true)
-    boxes = validate.boxes(boxes, "boxes", single=False)
-    if len(boxes) != len(true):
-        validate.fail("boxes", f"one box per object ({len(true)})", f"{len(boxes)} boxes")
+    boxes = _object_boxes(boxes, len(true), "object")
     alpha = validate.number(alpha, "alpha", low=0, high=1, low_open=True)
     size = np.maximum(boxes[:, 2], boxes[:, 3])
     d = np.linalg.norm(pred - true, axis=-1)                       # (N, K) in image fractions
@@ -234,13 +247,22 @@ def build_pose_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pede
 
 def load_pose_regressor(path=None):
     """The shipped pose regressor (Keras safe mode); says how to make it when the file is missing."""
-    return shipped.load("pose_regressor", path)
+    return _pose_model(shipped.load("pose_regressor", path), path, "pose regressor")
+
+
+def _pose_model(model, path, what: str):
+    """A loaded pose model answers ``[l1x, l1y, ...]``: a file holding another model is refused."""
+    k = 2 * len(LANDMARK_NAMES["pedestrian"])
+    return shipped.check_output(model, path, what, f"{k} coordinates (N, {k})",
+                                lambda out: len(out) == 2 and out[-1] == k)
 
 
 def pedestrian_data(n: int, seed: int, flip: bool = False):
     """Pedestrian scenes, their landmark targets ``(N, 28)`` and boxes; with ``flip``, mirrored copies added
     (joints swapped, so every label keeps its meaning)."""
     n = validate.integer(n, "n", low=1, high=validate.MAX_SCENES)
+    if not isinstance(flip, (bool, np.bool_)):
+        validate.fail("flip", "True or False", validate.describe(flip), kind=validate.InputTypeError)
     s = generate_scenes(n, seed, classes=["pedestrian"])
     pts, _ = s.landmarks("pedestrian")
     images, boxes = s.images, s.boxes
@@ -300,7 +322,7 @@ def build_heatmap_pose(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedest
 
 def load_heatmap_pose(path=None):
     """The shipped heatmap keypoint model (Keras safe mode)."""
-    return shipped.load("pose_heatmaps", path)
+    return _pose_model(shipped.load("pose_heatmaps", path), path, "heatmap pose model")
 
 
 def build_block3_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pedestrian"])):
@@ -325,4 +347,4 @@ def build_block3_regressor(classifier, n_landmarks: int = len(LANDMARK_NAMES["pe
 
 def load_block3_regressor(path=None):
     """The shipped block-3 regressor (Keras safe mode): the heatmap model's trunk with a dense read-out."""
-    return shipped.load("pose_block3_regressor", path)
+    return _pose_model(shipped.load("pose_block3_regressor", path), path, "block-3 pose regressor")

@@ -37,6 +37,18 @@ def _is_model(layer) -> bool:
     return isinstance(layer, keras.Model)
 
 
+def _layer(value, name: str = "layer"):
+    """A Keras layer object (not its name): the functions below work on the layers themselves."""
+    import keras
+
+    if not isinstance(value, keras.layers.Layer):
+        validate.fail(name, "a Keras layer object, e.g. select_layers(model, 'block1_conv1')[0] or "
+                      "model.get_layer('block1_conv1')", validate.describe(value),
+                      "look the layer up by its name first" if isinstance(value, str) else None,
+                      kind=validate.InputTypeError)
+    return value
+
+
 def all_layers(model: "keras.Model") -> list:
     """Every layer of ``model`` in order, nested models flattened (the nested model itself excluded)."""
     validate.model(model)
@@ -67,17 +79,27 @@ def ensure_built(model: "keras.Model", input_shape: Sequence[int] | None = None)
     except (AttributeError, ValueError):
         pass
     if not isinstance(model, keras.Sequential):
-        raise ValueError(f"model {model.name!r} has no defined inputs; build it on a keras.Input first")
+        validate.fail("model", "a model with defined inputs", f"model {model.name!r}, which has none",
+                      "build it on a keras.Input first")
     if input_shape is None:
         validate.fail("input_shape", "(height, width, channels) for a Sequential model that was never called",
                       "None", f"the Sequential model {model.name!r} has never been called, so its layers have no "
                       "outputs yet: pass input_shape=... or call it once on an image")
-    model.build((None, *tuple(int(d) for d in input_shape)))
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__len__") or len(input_shape) != 3:
+        validate.fail("input_shape", "3 whole numbers (height, width, channels), e.g. (64, 64, 3)",
+                      validate.describe(input_shape), kind=validate.InputTypeError)
+    dims = tuple(validate.integer(d, f"input_shape[{i}]", low=1, high=100_000) for i, d in enumerate(input_shape))
+    try:
+        model.build((None, *dims))
+    except ValueError as err:      # a layer that cannot take this shape: Keras's own words, after ours
+        validate.fail("input_shape", f"a shape the layers of model {model.name!r} can take",
+                      f"{dims} ({str(err).strip().splitlines()[0][:200]})", "pass your images' (H, W, C)")
     return model
 
 
 def output_rank(layer) -> int | None:
     """Rank of the layer's output (4 for a spatial map ``(batch, H, W, C)``), or None if unknown."""
+    _layer(layer)
     try:
         return len(layer.output.shape)
     except (AttributeError, ValueError):
@@ -278,7 +300,10 @@ def without_activation(model: "keras.Model", layers: Iterable, *,
     import keras
 
     ensure_built(model, input_shape)
-    layers = list(layers)
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        validate.fail("layers", "a list of layer objects, e.g. select_layers(model, 'block1_conv1')",
+                      validate.describe(layers), kind=validate.InputTypeError)
+    layers = [_layer(layer, "layers") for layer in layers]
     known = {id(layer) for layer in all_layers(model)}
     for layer in layers:
         if id(layer) not in known:
@@ -304,6 +329,7 @@ def without_activation(model: "keras.Model", layers: Iterable, *,
 
 def counterpart(layer, model: "keras.Model", copy: "keras.Model"):
     """The layer of ``copy`` (from :func:`without_activation`) that stands where ``layer`` stands in ``model``."""
+    _layer(layer)
     originals, copies = all_layers(model), all_layers(copy)
     for i, candidate in enumerate(originals):
         if candidate is layer and i < len(copies) and copies[i].name == layer.name:
@@ -319,6 +345,7 @@ def reinitialise(layer, seed: int) -> None:
     """
     import numpy as np
 
+    _layer(layer)
     seed = validate.integer(seed, "seed", low=0, high=2**31 - 1)
     rng = np.random.default_rng(seed)
     for v in layer.weights:

@@ -124,6 +124,12 @@ def decode_label(y: Sequence[float], threshold: float = 0.5) -> tuple[str, tuple
     """
     v = _label(y)
     threshold = validate.number(threshold, "threshold", low=0, high=1)
+    if v[0] >= threshold and (v[3] < 0 or v[4] < 0):
+        validate.fail("y", "a box with a height and width >= 0 (entries bh, bw of [p_d, bx, by, bh, bw, ...])",
+                      f"bh={v[3]:.4g}, bw={v[4]:.4g}: no box has a negative size", "check the order of the entries")
+    validate.in_unit_range(v, "y", "a label or a prediction: p_d, the box as fractions of the image (so bh, bw "
+                           ">= 0) and the class scores, all", "pass the localizer's output (sigmoids and a softmax) "
+                           "or encode_label's vector; a box in pixels: divide by the image size")
     if v[0] < threshold:
         return "background", None
     return CLASS_NAMES[int(np.argmax(v[5:]))], tuple(float(t) for t in v[1:5])
@@ -136,13 +142,20 @@ def encode_scenes(objects: Sequence[Sequence[SceneObject]]) -> np.ndarray:
 
 
 def _check_label_tensors(y_true, y_pred) -> None:
-    """Both are batches of label vectors ``(N, 8)`` (NumPy arrays or tensors, symbolic ones included)."""
+    """Both are batches of label vectors ``(N, 8)`` (NumPy arrays or tensors, symbolic ones included), of one
+    batch size, finite (values that can be read now: a symbolic tensor inside ``fit`` passes unread)."""
     for name, t in (("y_true", y_true), ("y_pred", y_pred)):
         shape = getattr(t, "shape", None)
         if shape is None or len(shape) != 2 or shape[-1] != LABEL_LENGTH:
             validate.fail(name, f"a batch of label vectors shaped (N, {LABEL_LENGTH})",
                           validate.describe(t) if shape is None else f"shape {tuple(shape)}",
                           "for one label, add a batch axis: y[None]")
+    n_true, n_pred = y_true.shape[0], y_pred.shape[0]
+    if n_true is not None and n_pred is not None and n_true != n_pred:
+        validate.fail("y_pred", f"one prediction per label of y_true ({n_true})", f"{n_pred} predictions",
+                      "pass the model's outputs for the same images")
+    for name, t in (("y_true", y_true), ("y_pred", y_pred)):
+        validate.finite_if_concrete(t, name, "a NaN loss trains nothing: check the model's inputs and targets")
 
 
 def slide_loss(y_true, y_pred):
@@ -237,8 +250,12 @@ def build_head(feature_shape: Sequence[int] = (8, 8, 128)):
 
 
 def load_localizer(path=None):
-    """The shipped localizer (Keras safe mode); says how to make it when the file is missing."""
-    return shipped.load("localizer", path)
+    """The shipped localizer (Keras safe mode); says how to make it when the file is missing. A file that holds
+    another model (its output not the 8-entry label) is refused."""
+    model = shipped.load("localizer", path)
+    shipped.check_output(model, path, "localizer", f"the {LABEL_LENGTH}-entry label (N, {LABEL_LENGTH})",
+                         lambda out: len(out) == 2 and out[-1] == LABEL_LENGTH)
+    return model
 
 
 def evaluate_localizer(model, scenes, batch_size: int = 256) -> dict:
@@ -252,6 +269,15 @@ def evaluate_localizer(model, scenes, batch_size: int = 256) -> dict:
                       f"{len(scenes)} scenes, none with an object",
                       "generate more scenes, or not only classes=['background']")
     batch_size = validate.integer(batch_size, "batch_size", low=1, high=4096)
+    try:
+        outputs = list(model.outputs or [])
+    except (AttributeError, ValueError):       # a Sequential that was never called: its predictions will tell
+        outputs = []
+    out = tuple(outputs[0].shape) if outputs else None
+    if out is not None and (len(outputs) != 1 or len(out) != 2 or out[-1] != LABEL_LENGTH):
+        validate.fail("model", f"a localizer whose output is the {LABEL_LENGTH}-entry label (batch, {LABEL_LENGTH})",
+                      f"model {model.name!r} with output shape {out}",
+                      "pass localization.load_localizer() or a model from build_localizer")
     pred = np.asarray(model.predict(preprocess(scenes.images), batch_size=batch_size, verbose=0))
     has = scenes.has_object()
     presence = float(((pred[:, 0] >= 0.5) == has).mean())

@@ -125,6 +125,15 @@ def legibility_problems(fig) -> list[str]:
 CLASS_COLORS = {"pedestrian": "#00e5ff", "car": "#ffea00", "motorcycle": "#ff4081", "background": "#ffffff"}
 
 
+def _ax(ax) -> None:
+    """A Matplotlib axis to draw on (``fig, ax = plt.subplots()``)."""
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        validate.fail("ax", "a Matplotlib axis, e.g. fig, ax = plt.subplots()", validate.describe(ax),
+                      "the axis comes first: fig, ax = plt.subplots(), then pass ax", kind=validate.InputTypeError)
+
+
 def draw_box(ax, box: Sequence[float], image_size: int | tuple[int, int], *, label: str | None = None,
              color: str = "red", linestyle: str = "-") -> None:
     """Draw one box ``(bx, by, bh, bw)`` (fractions, the slides' convention) on an image axis, with an optional label.
@@ -132,6 +141,7 @@ def draw_box(ax, box: Sequence[float], image_size: int | tuple[int, int], *, lab
     For predicted or hand-made boxes: no :class:`~helpers.scenes.SceneObject` needed. Used in notebook 04
     (the slide's box, a decoded label, the localizer's guesses) and by :func:`draw_scene`.
     """
+    _ax(ax)
     if isinstance(image_size, (int, np.integer)):
         image_size = (image_size, image_size)
     h, w = (validate.integer(v, "image_size", low=1, high=100_000) for v in image_size)
@@ -150,6 +160,7 @@ def draw_scene(ax, image: np.ndarray, objects: Sequence[SceneObject] = (), *, bo
     Coordinates are fractions of the image (the slides' convention); pixel ``i`` covers
     ``[i - 0.5, i + 0.5]`` in Matplotlib's image coordinates.
     """
+    _ax(ax)
     img = validate.array(image, "image", dtype=None, ndim=3)
     if img.shape[-1] != 3:
         validate.fail("image", "one RGB image (H, W, 3)", f"shape {img.shape}",
@@ -302,8 +313,10 @@ def annotate_box(ax, box: Sequence[float] | SceneObject, image_size: int) -> Non
 
     ``box`` is ``(bx, by, bh, bw)`` in fractions, or a scene object (its box).
     """
-    bx, by, bh, bw = box.box if isinstance(box, SceneObject) else (float(v) for v in box)
-    s = image_size
+    _ax(ax)
+    bx, by, bh, bw = (float(v) for v in validate.boxes(box.box if isinstance(box, SceneObject) else box, "box",
+                                                       single=True))
+    s = validate.integer(image_size, "image_size", low=1, high=100_000)
     x0, y0, x1, y1 = box_corners((bx, by, bh, bw))
     ax.plot(bx * s - 0.5, by * s - 0.5, "+", color="red", ms=10, mew=2)
     ax.annotate("", xy=(x1 * s - 0.5, y1 * s + 0.03 * s), xytext=(x0 * s - 0.5, y1 * s + 0.03 * s),
@@ -318,6 +331,7 @@ def zoom_to_box(ax, box: Sequence[float] | SceneObject, image_size: int, margin:
     """Show only the part of the picture around ``box`` (``(bx, by, bh, bw)`` fractions, or a scene object),
     with ``margin`` (a fraction of the box's larger side) around it: a small object's details become readable.
     Used in notebook 00 before :func:`label_landmarks`."""
+    _ax(ax)
     if isinstance(box, SceneObject):
         box = box.box
     bx, by, bh, bw = (float(v) for v in validate.boxes(box, "box", single=True))
@@ -341,6 +355,7 @@ def label_landmarks(ax, obj: SceneObject, image_size: int, fontsize: float = MIN
     when it would cover a number already written. Call it last (after :func:`zoom_to_box`): the places are
     measured where the picture is drawn at that moment. Used in notebooks 00 and 05.
     """
+    _ax(ax)
     if not isinstance(obj, SceneObject):
         validate.fail("obj", "a SceneObject (e.g. scenes.objects[i][0])", validate.describe(obj),
                       kind=validate.InputTypeError)

@@ -29,7 +29,7 @@ from .validate import InputTypeError, describe, fail
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["ShippedModel", "MODELS", "MODELS_DIR", "path", "load", "build"]
+__all__ = ["ShippedModel", "MODELS", "MODELS_DIR", "path", "load", "build", "check_output"]
 
 #: Where the shipped models live.
 MODELS_DIR = DATA_DIR / "models"
@@ -186,6 +186,21 @@ def load(name: str, file: str | os.PathLike | None = None) -> "keras.Model":
     if not isinstance(model, keras.Model):
         fail("path", f"a .keras file holding the {entry.description}", f"{str(p)!r}, which holds a "
              f"{type(model).__name__}, not a model", hint)
+    return model
+
+
+def check_output(model: "keras.Model", file, what: str, want: str, ok) -> "keras.Model":
+    """Refuse a loaded file that holds another kind of model (issue 29: the detector's loader read the classifier's
+    file): ``ok(output shape)`` must hold for the model's one output; ``want`` says what that output is."""
+    try:
+        outputs = list(model.outputs or [])
+    except (AttributeError, ValueError):
+        outputs = []
+    out = tuple(outputs[0].shape) if outputs else ()
+    if len(outputs) != 1 or not ok(out):
+        fail("path", f"a .keras file holding the {what} (output: {want})",
+             f"{str(file)!r}, which holds model {model.name!r} with output shape {out}",
+             f"pass the {what}'s own file, or None for the shipped one")
     return model
 
 

@@ -38,8 +38,12 @@ def _level(level: Any) -> float:
     return validate.number(level, "level", low=0.5, high=0.999)
 
 
-def _values(values: Any, name: str) -> np.ndarray:
-    return validate.array(values, name, ndim=1)            # finite, one-dimensional, non-empty
+def _values(values: Any, name: str, at_least: int = 1) -> np.ndarray:
+    v = validate.array(values, name, ndim=1)               # finite, one-dimensional, non-empty
+    if v.size < at_least:
+        validate.fail(name, f"at least {at_least} values to resample (one value has no spread: every resample "
+                      "is that value)", f"{v.size} value", "measure more items; an interval needs a sample")
+    return v
 
 
 def _resampled(v: np.ndarray, statistic: str, n_boot: int, rng: np.random.Generator, name: str,
@@ -74,7 +78,7 @@ def bootstrap_ci(values: Any, statistic: str = "mean", n_boot: int = 2000, level
                  seed: int = 0, strata: Any = None) -> tuple[float, float]:
     """Percentile bootstrap interval ``(low, high)`` for the mean (or median) of ``values``.
 
-    Draws ``n_boot`` resamples of ``values`` with replacement (seeded), computes ``statistic`` on each, and returns
+    Draws ``n_boot`` resamples of ``values`` (at least two: one value has no spread) with replacement (seeded), computes ``statistic`` on each, and returns
     the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles. For two methods measured on the same items, pass
     the per-item differences ``a - b``: the paired comparison. Booleans (pointing-game hits) count as 0 and 1.
 
@@ -87,7 +91,7 @@ def bootstrap_ci(values: Any, statistic: str = "mean", n_boot: int = 2000, level
     05 (the wrists' lead, the two read-outs), 07 (every per-scene mean and paired difference, by class).
     """
     statistic = validate.choice(statistic, "statistic", list(STATISTICS))
-    v = _values(values, "values")
+    v = _values(values, "values", at_least=2)
     n_boot = validate.integer(n_boot, "n_boot", low=100, high=100_000)
     level = _level(level)
     rng = np.random.default_rng(validate.integer(seed, "seed", low=0))
@@ -99,7 +103,7 @@ def bootstrap_difference_ci(before: Any, after: Any, statistic: str = "median", 
     """Percentile bootstrap interval for ``statistic(after) - statistic(before)``, two independent groups
     (resampled separately, ``before`` first). Used in 02: the filters of one block against the next."""
     statistic = validate.choice(statistic, "statistic", list(STATISTICS))
-    a, b = _values(before, "before"), _values(after, "after")
+    a, b = _values(before, "before", at_least=2), _values(after, "after", at_least=2)
     n_boot = validate.integer(n_boot, "n_boot", low=100, high=100_000)
     level = _level(level)
     rng = np.random.default_rng(validate.integer(seed, "seed", low=0))

@@ -19,7 +19,8 @@ from typing import Any, Sequence
 import numpy as np
 
 __all__ = ["InputError", "InputTypeError", "describe", "fail", "integer", "number", "choice", "array", "images",
-           "uint8_images", "boxes", "points", "class_index", "scene_objects", "model", "file_path", "MAX_SCENES", "MAX_STEPS"]
+           "uint8_images", "boxes", "points", "class_index", "scene_objects", "model", "file_path", "finite_if_concrete",
+           "at_most", "in_unit_range", "MAX_SCENES", "MAX_STEPS"]
 
 #: Hard limits on what cannot fit in a laptop's memory or a lesson's time.
 MAX_SCENES = 200_000          # 64x64 scenes: 2.5 GB of uint8 pixels
@@ -171,6 +172,9 @@ def images(value: Any, name: str = "images", *, model: Any = None, unit_range: b
              "pass course_model.preprocess(uint8 images)")
     if model is not None:
         shape = _input_shape(model)
+        if shape is not None and len(shape) != 4:
+            fail("model", "a model that takes images (batch, height, width, channels)",
+                 f"model {model.name!r} with input shape {shape}", "pass an image model, e.g. the course convnet")
         if shape is not None:
             want = tuple(shape[-3:])
             got = arr.shape[1:]
@@ -279,6 +283,36 @@ def model(value: Any, name: str = "model"):
              kind=InputTypeError)
     if not isinstance(value, keras.Model):
         fail(name, "a keras.Model object", describe(value), kind=InputTypeError)
+    return value
+
+
+def finite_if_concrete(value: Any, name: str, fix: str = "remove or replace them before the call") -> None:
+    """NaN and inf refused in a value whose numbers can be read now (a NumPy array, a list, an eager tensor); a
+    symbolic tensor (inside ``model.fit`` or a ``tf.function``) passes unread."""
+    if not isinstance(value, (np.ndarray, list, tuple, numbers.Number)) and not (
+            hasattr(value, "numpy") and hasattr(value, "dtype")):
+        return
+    try:
+        arr = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+    except Exception:  # noqa: BLE001  (a graph tensor has no values yet; a ragged list is another check's job)
+        return
+    if arr.dtype != object and np.issubdtype(arr.dtype, np.inexact) and not np.isfinite(arr).all():
+        fail(name, "finite values", "NaN or infinite values", fix)
+
+
+def at_most(count: int, limit: int, name: str, unit: str, got: str, fix: str) -> None:
+    """A stated cap on work or memory, checked before anything is allocated: ``count`` ``unit`` (worked out as
+    ``got``, e.g. "3 images x 4,096 positions") must not exceed ``limit``; the error says how to stay under it."""
+    if count > limit:
+        fail(name, f"at most {limit:,} {unit} per call", f"{got} = {count:,} {unit.split(' (')[0]}", fix)
+
+
+def in_unit_range(value: np.ndarray, name: str, what: str, fix: str, *, tol: float = 1e-6) -> np.ndarray:
+    """Values in [0, 1] (``± tol``): probabilities, fractions, heatmaps; 0..255 pixels and logits are refused."""
+    if value.size and (value.min() < -tol or value.max() > 1 + tol):
+        hint = " (0..255 pixels?)" if value.max() > 1.5 and value.min() >= 0 else (
+            " (scores before a sigmoid?)" if value.min() < 0 else "")
+        fail(name, f"{what} in [0, 1]", f"values from {value.min():.4g} to {value.max():.4g}{hint}", fix)
     return value
 
 

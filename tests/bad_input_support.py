@@ -2,8 +2,9 @@
 
 A case is *clear* when the call raises the expected type (or a subclass) and the message contains every word
 (case-insensitive) and names no internal frame. Tables live in ``tests/test_bad_inputs_<module>.py`` as ``CASES``;
-``tests/test_bad_inputs_summary.py`` runs them all and records ``robustness.bad_input_cases`` and
-``robustness.unclear``.
+``tests/test_bad_inputs_summary.py`` runs them all and records ``robustness.bad_input_cases``,
+``robustness.unclear`` (raised, but not clearly) and ``robustness.silent`` (returned where it should refuse:
+:func:`outcome` says "no error; returned ...").
 """
 
 from __future__ import annotations

@@ -1,14 +1,32 @@
 """Every exercise check answers with feedback -- never a traceback -- whatever a student passes or returns."""
 
+import sys
+
 import numpy as np
 import pytest
 
 from helpers import exercises as ex
 
-WEIRD_VALUES = [..., None, "0.5", {"a": 1}, ["x", "y"], np.nan, [np.nan] * 4, object(), -1, 10 ** 9, (1, 2)]
+
+class _ExitsWhenRead:
+    """An answer whose reading calls sys.exit (issue 29: a SystemExit must not escape a check)."""
+
+    def __float__(self):
+        sys.exit(1)
+
+    def __iter__(self):
+        sys.exit(1)
+
+    def __len__(self):
+        sys.exit(1)
+
+
+WEIRD_VALUES = [..., None, "0.5", {"a": 1}, ["x", "y"], np.nan, [np.nan] * 4, object(), -1, 10 ** 9, (1, 2),
+                _ExitsWhenRead()]
 WEIRD_FUNCTIONS = [lambda *a, **k: "0.5", lambda *a, **k: {"a": 1}, lambda *a, **k: ["x"], lambda *a, **k: np.nan,
                    lambda *a, **k: None, lambda *a, **k: 1 / 0, lambda *a, **k: np.zeros((2, 3, 4)),
-                   lambda *a, **k: (lambda: 1), "not a function", None, ...]
+                   lambda *a, **k: (lambda: 1), "not a function", None, ..., lambda *a, **k: sys.exit(0),
+                   lambda *a, **k: _ExitsWhenRead()]
 TUNING = np.random.default_rng(0).random((4, 3))
 ANSWER_CHECKS = {
     "box_corners": lambda a: ex.check_box_corners(a, (0.5, 0.5, 0.2, 0.3)),

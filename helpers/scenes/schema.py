@@ -77,27 +77,40 @@ def class_id(name_or_id: str | int, name: str = "class") -> int:
     return CLASS_IDS[key]
 
 
-def box_corners(boxes) -> np.ndarray:
+def box_corners(boxes, *, name: str = "boxes") -> np.ndarray:
     """Boxes ``(..., 4)`` as ``(bx, by, bh, bw)`` -> their corners ``(..., 4)`` as ``(x0, y0, x1, y1)`` (same units).
+
+    The boxes must be finite with heights and widths >= 0 (a negative size is no box: its corners would come out
+    swapped); ``name`` is the argument's name in the error.
 
     Examples
     --------
     >>> box_corners((0.5, 0.5, 0.2, 0.4)).tolist()   # centre 0.5, 0.5; 0.2 high, 0.4 wide
     [0.3, 0.4, 0.7, 0.6]
     """
-    b = np.asarray(boxes, np.float64)
-    if b.shape[-1:] != (4,):
-        raise ValueError(f"boxes are (bx, by, bh, bw) along the last axis: got shape {b.shape}")
+    from .. import validate
+
+    b = validate.array(boxes, name, last=4, nonempty=False)
+    if b.size and (b[..., 2:] < 0).any():
+        bad = b.reshape(-1, 4)[(b.reshape(-1, 4)[:, 2:] < 0).any(axis=1)][0]
+        validate.fail(name, "boxes (bx, by, bh, bw) with heights and widths >= 0", f"the box {bad.tolist()}",
+                      "bh and bw are the box's full height and width; for corners use box_from_corners")
     bx, by, bh, bw = np.moveaxis(b, -1, 0)
     return np.stack([bx - bw / 2, by - bh / 2, bx + bw / 2, by + bh / 2], axis=-1)
 
 
-def box_from_corners(corners) -> np.ndarray:
+def box_from_corners(corners, *, name: str = "corners") -> np.ndarray:
     """Corners ``(..., 4)`` as ``(x0, y0, x1, y1)`` -> boxes ``(..., 4)`` as ``(bx, by, bh, bw)``: the inverse of
-    :func:`box_corners`."""
-    c = np.asarray(corners, np.float64)
-    if c.shape[-1:] != (4,):
-        raise ValueError(f"corners are (x0, y0, x1, y1) along the last axis: got shape {c.shape}")
+    :func:`box_corners`. The corners must be finite, with ``x1 >= x0`` and ``y1 >= y0`` (left before right, top
+    before bottom)."""
+    from .. import validate
+
+    c = validate.array(corners, name, last=4, nonempty=False)
+    flat = c.reshape(-1, 4)
+    wrong = (flat[:, 2] < flat[:, 0]) | (flat[:, 3] < flat[:, 1])
+    if wrong.any():
+        validate.fail(name, "corners (x0, y0, x1, y1) with x1 >= x0 and y1 >= y0 (left, top, right, bottom)",
+                      f"{flat[wrong][0].tolist()}", "swap them into the order (left, top, right, bottom)")
     x0, y0, x1, y1 = np.moveaxis(c, -1, 0)
     return np.stack([(x0 + x1) / 2, (y0 + y1) / 2, y1 - y0, x1 - x0], axis=-1)
 
@@ -148,8 +161,8 @@ class SceneObject:
         return LANDMARK_NAMES[self.class_name]
 
     def corners(self) -> tuple[float, float, float, float]:
-        """The box as ``(x0, y0, x1, y1)`` fractions."""
-        return tuple(float(v) for v in box_corners(self.box))
+        """The box as ``(x0, y0, x1, y1)`` fractions (a box with a negative height or width is refused)."""
+        return tuple(float(v) for v in box_corners(self.box, name="box"))
 
 
 @dataclass
