@@ -23,7 +23,8 @@ from .scenes import (
 __all__ = ["plot_examples", "FIGURE_STYLE", "MIN_DPI", "MIN_FONT_PT", "MAX_WIDTH_PX", "MIN_SCENE_PX", "legibility_problems",
            "CLASS_COLORS", "draw_scene", "draw_box", "show_gallery", "show_by_class", "annotate_box", "zoom_to_box",
            "label_landmarks",
-           "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid", "plot_pattern_grid"]
+           "plot_history", "plot_confusion", "channel_mosaic", "plot_channel_grid", "plot_pattern_grid", "map_grid",
+           "randomisation_panels"]
 
 #: The course's legibility standard, read from the back of a room (:func:`helpers.notebook.setup` applies it and
 #: checks every figure a notebook shows against it with :func:`legibility_problems`).
@@ -227,6 +228,110 @@ def _grid_axes(rows: int, cols: int, tile: tuple[int, int], *, top: int, left: i
             y0 = height - header - (r + 1) * row_h
             axes[r, c] = fig.add_axes((x0 / width, y0 / height, tw / width, th / height))
     return fig, axes
+
+
+def map_grid(images: np.ndarray, columns: dict, *, row_labels: Sequence[str] | None = None, tile: float = 0.9,
+             clip: float = 99.0, cmap: str = "magma"):
+    """Saliency maps side by side: one row per image (the image first), one column per entry of ``columns``.
+
+    Used in 07 (six maps of one decision; the sanity-check gallery, a row per method) and its going further
+    (SmoothGrad's four forms). Each map is shown by its size ``|m|``, scaled to its own ``clip`` percentile (so a
+    gradient map's few strong pixels do not leave the rest black), never below its own pixel size.
+
+    Parameters
+    ----------
+    images : (R, H, W, 3) uint8
+        The image of each row.
+    columns : dict
+        Column title -> maps ``(R, h, w)`` (any real values), one per row.
+    row_labels : sequence of str, optional
+        A label left of each row.
+    tile, clip, cmap
+        Tile size in inches (enlarged to the maps' own pixel size if needed), the percentile each map is scaled
+        to (0 < clip <= 100), the colour map.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    imgs = validate.uint8_images(images, "images", channels=3)
+    if not isinstance(columns, dict) or not columns:
+        validate.fail("columns", "a dict: column title -> maps (R, h, w)", validate.describe(columns),
+                      kind=validate.InputTypeError)
+    maps = {}
+    for title, m in columns.items():
+        arr = validate.array(m, f"columns[{title!r}]", ndim=3)
+        if len(arr) != len(imgs):
+            validate.fail(f"columns[{title!r}]", f"one map per row ({len(imgs)})", f"{len(arr)} maps")
+        maps[str(title)] = arr
+    if row_labels is not None and len(row_labels) != len(imgs):
+        validate.fail("row_labels", f"one label per row ({len(imgs)})", f"{len(row_labels)} labels")
+    tile = validate.number(tile, "tile", low=0.3, high=5)
+    clip = validate.number(clip, "clip", low=1e-6, high=100)
+    dpi = float(plt.rcParams["figure.dpi"])
+    side = int(max(tile * dpi, imgs.shape[1], *(m.shape[1] for m in maps.values())))
+    titles_lines = max(t.count("\n") + 1 for t in maps)
+    top = int(MIN_FONT_PT * 1.6 * titles_lines / 72 * dpi) + 6
+    left = int(MIN_FONT_PT * 7 / 72 * dpi) if row_labels is not None else 4
+    fig, axes = _grid_axes(len(imgs), len(maps) + 1, (side, side), top=0, left=left, gap=4, header=top)
+    for r in range(len(imgs)):
+        axes[r, 0].imshow(imgs[r])
+        if row_labels is not None:
+            axes[r, 0].text(-0.08, 0.5, row_labels[r], transform=axes[r, 0].transAxes, ha="right", va="center",
+                            fontsize=MIN_FONT_PT)
+        for c, (title, m) in enumerate(maps.items(), start=1):
+            a = np.abs(m[r])
+            top_value = np.percentile(a, clip)
+            shown = np.clip(a / top_value, 0, 1) if top_value > 0 else a / max(a.max(), 1e-30)
+            axes[r, c].imshow(shown, cmap=cmap, vmin=0, vmax=1)
+            if r == 0:
+                axes[r, c].set_title(title, fontsize=MIN_FONT_PT)
+    if row_labels is None:
+        axes[0, 0].set_title("scene", fontsize=MIN_FONT_PT)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig
+
+
+def randomisation_panels(mean: dict, methods: Sequence[str], layers: Sequence[str], alone: Sequence[str] = (),
+                         references: Sequence[str] = ("second seed", "another class", "shuffled labels"),
+                         draws: dict | None = None, cols: int = 3):
+    """The sanity check's numbers, one panel per method (notebook 07): the rank correlation with the trained map
+    along the cascade (``mean["cascade <layer>", method]``), one layer alone (``mean["only <layer>", method]``),
+    other random draws of the top layer (``draws[method]``: the cascade's first, then the others), and the
+    references as horizontal lines (``mean[reference, method]``). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    methods, layers = list(methods), list(layers)
+    rows = -(-len(methods) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.1 * rows + 1.0), sharex=True, sharey=True, squeeze=False)
+    styles = {"second seed": ("-", "tab:green"), "another class": ("--", "tab:blue"), "shuffled labels": (":", "gray")}
+    for ax, name in zip(axes.flat, methods):
+        ax.plot(range(len(layers)), [mean[f"cascade {l}", name] for l in layers], "o-", color="tab:red", label="cascade")
+        ax.plot([layers.index(l) for l in alone], [mean[f"only {l}", name] for l in alone], "s", mfc="none",
+                color="tab:purple", label="this layer only")
+        for ref in references:
+            ls, colour = styles.get(ref, ("-.", "black"))
+            ax.axhline(mean[ref, name], ls=ls, color=colour, lw=2, label=ref)
+        if draws and name in draws:
+            ax.plot(np.zeros(len(draws[name]) - 1), draws[name][1:], "x", color="tab:red", label="other draws")
+        ax.set_title(name, fontsize=MIN_FONT_PT + 1)
+        ax.set_ylim(-0.2, 1)
+    for ax in axes.flat[len(methods):]:
+        ax.axis("off")
+    short = [l.replace("_conv1", "").replace("block", "block ") for l in layers]
+    for ax in axes[-1]:
+        ax.set_xticks(range(len(layers)), short, rotation=90, fontsize=MIN_FONT_PT)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("rank correlation", fontsize=MIN_FONT_PT)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper left", bbox_to_anchor=(0.8, 0.9), frameon=False,
+               fontsize=MIN_FONT_PT)
+    fig.supxlabel("layers randomised from the top (circles: cumulative; squares: that layer alone)",
+                  fontsize=MIN_FONT_PT, y=0.01)
+    fig.subplots_adjust(right=0.79, bottom=1.35 / fig.get_figheight(), hspace=0.35)   # room for the labels
+    return fig
 
 
 def show_gallery(scenes: StreetScenes, n: int = 12, cols: int = 6, *, titles: Sequence[str] | None = None,
