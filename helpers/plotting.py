@@ -275,7 +275,7 @@ def map_grid(images: np.ndarray, columns: dict, *, row_labels: Sequence[str] | N
     titles_lines = max(t.count("\n") + 1 for t in maps)
     top = int(MIN_FONT_PT * 1.6 * titles_lines / 72 * dpi) + 6
     left = int(MIN_FONT_PT * 7 / 72 * dpi) if row_labels is not None else 4
-    fig, axes = _grid_axes(len(imgs), len(maps) + 1, (side, side), top=0, left=left, gap=4, header=top)
+    fig, axes = _grid_axes(len(imgs), len(maps) + 1, (side, side), top=4, left=left, gap=4, header=top)
     for r in range(len(imgs)):
         axes[r, 0].imshow(imgs[r])
         if row_labels is not None:
@@ -306,7 +306,7 @@ def randomisation_panels(mean: dict, methods: Sequence[str], layers: Sequence[st
 
     methods, layers = list(methods), list(layers)
     rows = -(-len(methods) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.1 * rows + 1.0), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.1 * rows + 0.8), sharex=True, sharey=True, squeeze=False)
     styles = {"second seed": ("-", "tab:green"), "another class": ("--", "tab:blue"), "shuffled labels": (":", "gray")}
     for ax, name in zip(axes.flat, methods):
         ax.plot(range(len(layers)), [mean[f"cascade {l}", name] for l in layers], "o-", color="tab:red", label="cascade")
@@ -329,8 +329,8 @@ def randomisation_panels(mean: dict, methods: Sequence[str], layers: Sequence[st
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper left", bbox_to_anchor=(0.8, 0.9), frameon=False,
                fontsize=MIN_FONT_PT)
     fig.supxlabel("layers randomised from the top (circles: cumulative; squares: that layer alone)",
-                  fontsize=MIN_FONT_PT, y=0.01)
-    fig.subplots_adjust(right=0.79, bottom=1.35 / fig.get_figheight(), hspace=0.35)   # room for the labels
+                  fontsize=MIN_FONT_PT, y=0.02)
+    fig.subplots_adjust(right=0.79, bottom=1.1 / fig.get_figheight(), hspace=0.35)   # room for the labels
     return fig
 
 
