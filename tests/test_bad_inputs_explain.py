@@ -16,6 +16,7 @@ from bad_input_support import Case, ids, outcome
 from helpers import explain as X
 from helpers.validate import InputError, InputTypeError
 
+import tiny_models
 from tiny_models import SHAPE, functional, images
 
 E, T = InputError, InputTypeError
@@ -34,11 +35,7 @@ def model():
 
 @lru_cache(maxsize=None)
 def any_size():
-    """Fully convolutional: takes images of any size (for the caps on large inputs)."""
-    keras.utils.set_random_seed(0)
-    i = keras.Input((None, None, 3))
-    h = L.Conv2D(2, 3, padding="same", name="c1")(i)
-    return keras.Model(i, L.Dense(3, name="scores")(L.GlobalAveragePooling2D()(h)), name="any_size")
+    return tiny_models.any_size(2)
 
 
 @lru_cache(maxsize=None)

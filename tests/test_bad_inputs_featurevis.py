@@ -6,7 +6,6 @@ first word is the function. ``# was silent``: returned garbage before issue 29; 
 
 from functools import lru_cache, partial
 
-import keras
 import numpy as np
 import pytest
 
@@ -14,10 +13,10 @@ from bad_input_support import Case, ids, outcome
 from helpers import featurevis as FV
 from helpers.validate import InputError, InputTypeError
 
+import tiny_models
 from tiny_models import functional, images
 
 E, T = InputError, InputTypeError
-L = keras.layers
 IMGS = images(2)
 RNG = np.random.default_rng(29)
 COLOURFUL = RNG.random((2, 6, 6, 3))
@@ -31,10 +30,7 @@ def model():
 
 @lru_cache(maxsize=None)
 def any_size():
-    keras.utils.set_random_seed(0)
-    i = keras.Input((None, None, 3))
-    h = L.Conv2D(4, 3, padding="same", name="c1")(i)
-    return keras.Model(i, L.Dense(3, name="scores")(L.GlobalAveragePooling2D()(h)), name="any_size")
+    return tiny_models.any_size(4)
 
 
 def spectrum(size=8, n=1):

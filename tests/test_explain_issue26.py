@@ -27,14 +27,7 @@ def stacked(request, monkeypatch):
     return request.param
 
 
-def nonlinear_model():
-    keras.utils.set_random_seed(3)
-    i = keras.Input((8, 8, 3))
-    h = L.Conv2D(4, 3, padding="same", activation="tanh", name="c1")(i)
-    h = L.Conv2D(4, 3, padding="same", activation="relu", name="c2")(h)
-    h = L.GlobalAveragePooling2D()(h)
-    z = L.Dense(3, name="logits", kernel_initializer=keras.initializers.RandomNormal(0, 3.0, seed=1))(h)
-    return keras.Model(i, L.Activation("softmax", name="predictions")(z))
+from tests.test_explain import nonlinear_model  # noqa: E402  (the same small model test_explain checks)
 
 
 def images(n=2, seed=1, shape=(8, 8, 3)):

@@ -45,3 +45,15 @@ KINDS = {"functional": functional, "sequential_never_called": sequential_never_c
 
 def images(n=4, seed=0):
     return np.random.default_rng(seed).random((n, *SHAPE)).astype("float32")
+
+
+def any_size(width: int = 2):
+    """Fully convolutional: takes images of any size (for the caps on large inputs in the bad-input tables)."""
+    import keras
+    from keras import layers as L
+
+    keras.utils.set_random_seed(0)
+    i = keras.Input((None, None, 3))
+    h = L.Conv2D(width, 3, padding="same", name="c1")(i)
+    return keras.Model(i, L.Dense(3, name="scores")(L.GlobalAveragePooling2D()(h)), name="any_size")
+
