@@ -49,8 +49,8 @@ def _check(key: str, value: Any, table: bool = True) -> Any:
 
 
 def _path(path: Any) -> Path:
-    if path is None:
-        return METRICS_PATH
+    if path is None:       # COURSE_METRICS: another file for a run on another Keras backend (make backends)
+        return Path(os.environ["COURSE_METRICS"]) if os.environ.get("COURSE_METRICS") else METRICS_PATH
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path: expected a file path (str) or None for {METRICS_PATH.name}, got "
                         f"{type(path).__name__} {path!r:.40}")

@@ -32,8 +32,10 @@ from helpers.notebook import quiet_stderr  # noqa: E402
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 with quiet_stderr():  # TensorFlow's C++ start-up notes carry nothing for whoever retrains
     import keras
-    import tensorflow as tf
-tf.get_logger().setLevel("ERROR")
+    if keras.backend.backend() == "tensorflow":   # any Keras backend trains the models; TF is the default
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")
 
 from helpers import shipped  # noqa: E402
 from helpers.course_model import (  # noqa: E402

@@ -59,9 +59,9 @@ def compute_activations(model: "keras.Model", images: np.ndarray, layers=None, *
     """Outputs of the chosen layers for a batch of preprocessed images, as ``{layer name: array}``.
 
     ``images`` are what the model takes (for the course model: ``preprocess(uint8 images)``).
-    ``compiled=True`` runs the batches through one compiled graph (``tf.function``; about twice as fast on
-    thousands of images, the same values to float rounding) -- used in 01 for the untrained twins; elsewhere the
-    default, plain eager calls. Only with the TensorFlow backend; with another one it is ignored.
+    ``compiled=True`` runs the batches through one compiled graph (:func:`helpers.gradients.compiled`:
+    ``tf.function`` or ``jax.jit``; about twice as fast on thousands of images, the same values to float rounding)
+    -- used in 01 for the untrained twins; elsewhere the default, plain eager calls. On PyTorch both are eager.
     """
     validate.model(model)
     x = validate.images(images, "images", model=model)
@@ -75,18 +75,17 @@ def compute_activations(model: "keras.Model", images: np.ndarray, layers=None, *
                       "resize them with helpers.images.to_rgb_batch(..., size=..., resize=True)")
     run = extractor
     if compiled:
-        import keras
+        from .gradients import compiled as compile_fn
 
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
-
-            run = tf.function(lambda batch: extractor(batch, training=False), reduce_retracing=True)
+        run = compile_fn(lambda batch: extractor(batch, training=False))
     parts: list[list[np.ndarray]] = [[] for _ in names]
+    from .gradients import to_numpy
+
     for start in range(0, len(x), batch_size):
         outs = run(x[start:start + batch_size], training=False) if run is extractor else run(x[start:start + batch_size])
         outs = outs if isinstance(outs, (list, tuple)) else [outs]
         for k, o in enumerate(outs):
-            parts[k].append(np.asarray(o))
+            parts[k].append(to_numpy(o))
     return {n: np.concatenate(p) for n, p in zip(names, parts)}
 
 

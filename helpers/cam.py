@@ -4,7 +4,7 @@ Notebook 03 writes every Grad-CAM step in its cells; this module is the reusable
 batched form (one call for a whole batch), plus the measures of "does the heatmap find the
 object?": the pointing game and the IoU of a box cut from the thresholded heatmap.
 
-The gradient step runs compiled (``tf.function``), in chunks of :data:`CHUNK` images so memory stays
+The gradient step runs compiled (:func:`helpers.gradients.compiled`: ``tf.function`` or ``jax.jit``), in chunks of :data:`CHUNK` images so memory stays
 bounded. The compiled step is built once per (model, layer, before_softmax) and kept as long as the
 model lives (see :func:`_tap_for`); ``benchmarks/cam_speed.py`` compares it with the eager step.
 Every public function checks its inputs with :mod:`helpers.validate` and says what to fix.
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from . import validate
-from .gradients import feature_gradients
+from .gradients import compiled, feature_gradients, to_numpy, to_tensor
 from .layers import (
     all_layers,
     counterpart,
@@ -202,8 +202,9 @@ class _Tap:
 
     tap: Any
     signature: tuple                 # ids of the model's layers when made: a model changed since gets a new tap
-    compiled: Callable               # (x, class_index or None) -> (features, scores, gradients), a tf.function
+    compiled: Callable               # (x, class_index or None) -> (features, scores, gradients), compiled
     synced: list = field(default_factory=list)   # (model variable, copy variable) for a copy without softmax
+    layer: Any = None                # the layer whose output the features are (in the tap's graph)
 
     @property
     def n_classes(self) -> int:
@@ -242,15 +243,15 @@ def _keep_only_this_copy(model, key) -> None:
 
 
 def _new_tap(model, target, before_softmax: bool, signature: tuple) -> _Tap:
-    import tensorflow as tf
-
     score, copy_needed = _score_layer(model) if before_softmax else (None, False)
     synced = []
+    layer = target
     if score is not None and not copy_needed:   # e.g. the course model's logits: read them where they are
         tap = tap_model(model, [target, score], include_output=False)
     elif copy_needed:                           # softmax inside the last layer: a copy without it
         copy = without_activation(model, [score])
-        tap = tap_model(copy, [counterpart(target, model, copy)])
+        layer = counterpart(target, model, copy)
+        tap = tap_model(copy, [layer])
         synced = [(old, new) for a, b in zip(all_layers(model), all_layers(copy))
                   for old, new in zip(a.weights, b.weights)]
     else:
@@ -261,32 +262,9 @@ def _new_tap(model, target, before_softmax: bool, signature: tuple) -> _Tap:
              f"model {model.name!r} with output shape {shape}", "pass an image classifier")
 
     def step(x, class_index):
-        return _gradients(tap, x, class_index)
+        return feature_gradients(tap, x, class_index, layer=layer)
 
-    return _Tap(tap, signature, tf.function(step, reduce_retracing=True), synced)
-
-
-def _gradients(tap, x, class_index):
-    """:func:`helpers.gradients.feature_gradients` in a form ``tf.function`` can trace.
-
-    ``feature_gradients`` makes a constant of explicit class indices, which a traced tensor cannot become;
-    so for explicit classes the tap handed to it already picks each image's class score, as a one-column
-    score whose top entry is the wanted one: the gradient is that score's gradient, as before. The full
-    scores are returned alongside.
-    """
-    import tensorflow as tf
-
-    if class_index is None:
-        return feature_gradients(tap, x)
-    full = []
-
-    def chosen(images, training=False):
-        features, scores = tap(images, training=training)
-        full.append(scores)
-        return features, tf.gather(scores, class_index, axis=1, batch_dims=1)[:, None]
-
-    features, _, grads = feature_gradients(chosen, x)
-    return features, full[-1], grads
+    return _Tap(tap, signature, compiled(step), synced, layer)
 
 
 def _applies_softmax(layer) -> bool:
@@ -431,8 +409,9 @@ def class_activation_maps(model: "keras.Model", images: np.ndarray, class_index:
     raw, scores = [], []
     for start in range(0, len(x), CHUNK):
         xb, cb = x[start:start + CHUNK], None if cls is None else cls[start:start + CHUNK]
-        out = entry.compiled(xb, cb) if _compiled else feature_gradients(entry.tap, xb, cb)
-        features, s, grads = (np.asarray(t) for t in out)
+        xt, ct = to_tensor(xb), None if cb is None else to_tensor(np.asarray(cb, np.int32))
+        out = entry.compiled(xt, ct) if _compiled else feature_gradients(entry.tap, xt, ct, layer=entry.layer)
+        features, s, grads = (to_numpy(t) for t in out)
         if method == "gradcam":
             weights = grads.mean(axis=(1, 2))                         # (n, C): how important is each channel
             chunk = np.einsum("nhwc,nc->nhw", features, weights) / features.shape[-1]
@@ -462,7 +441,7 @@ def upsample(heatmaps: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
 
     ``size``: one side (a square) or ``(height, width)``.
     """
-    import tensorflow as tf
+    import keras
 
     h = validate.array(heatmaps, "heatmaps", ndim=(2, 3))
     if h.ndim == 3 and h.shape[-1] == 1 and h.shape[1] > 1:   # one (h, w, 1) map: would be read as h maps of w x 1
@@ -475,7 +454,8 @@ def upsample(heatmaps: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
              "upsample fewer maps at a time, or to a smaller size")
     peak = float(np.abs(h).max())
     scale = peak if peak > 1e30 else 1.0   # huge values: interpolate h / scale, so nothing overflows to inf
-    out = tf.image.resize((h / scale).astype(np.float32)[..., None], (out_h, out_w), method="bilinear").numpy()[..., 0]
+    out = to_numpy(keras.ops.image.resize((h / scale).astype(np.float32)[..., None], (out_h, out_w),
+                                          interpolation="bilinear", antialias=False))[..., 0]
     out = np.clip(out if scale == 1.0 else out.astype(np.float64) * scale, 0, 1).astype(np.float32)
     return out[0] if single else out
 

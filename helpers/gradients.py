@@ -1,12 +1,22 @@
-"""Gradients, taken in one place.
+"""Gradients, taken in one place -- on any Keras 3 backend.
 
-Keras 2's ``K.gradients`` / ``K.function`` do not exist in Keras 3. With the TensorFlow
-backend a ``tf.GradientTape`` records the forward pass and returns the gradient of a
-scalar (or a sum of per-image scalars) with respect to any tensor it watched.
+Keras 3 has no backend-neutral gradient (Keras 2's ``K.gradients`` is gone and ``keras.ops`` has no ``grad``), so
+every gradient in the course goes through this module, which holds one small adapter per backend:
+
+* TensorFlow (the default): a ``tf.GradientTape`` records the forward pass; ``tf.function`` compiles.
+* JAX: ``jax.value_and_grad`` of a function of the input; ``jax.jit`` compiles.
+* PyTorch: ``torch.autograd.grad`` on a tensor that requires a gradient; runs eagerly.
+
+Everything else in the helpers is ``keras.ops``. :func:`value_and_gradient` (a function's value and its gradient
+with respect to its input) and :func:`compiled` (the backend's compiler) are the two calls the other modules use;
+:func:`feature_gradients` gives the gradient with respect to a *layer's* output, for Grad-CAM. Notebooks 02, 03,
+06 and 07 call them and show the active backend's own code (:func:`adapter_source`) in a collapsed cell.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import weakref
 from typing import Callable
 
@@ -14,44 +24,154 @@ import numpy as np
 
 from . import validate
 
-__all__ = ["value_and_gradient", "feature_gradients", "rms_normalize", "class_scores", "class_score_gradients"]
+__all__ = ["backend", "compiled", "value_and_gradient", "feature_gradients", "rms_normalize", "class_scores",
+           "class_score_gradients", "to_numpy", "to_tensor", "adapter_source"]
 
 #: Images per compiled call of :func:`class_scores` and :func:`class_score_gradients`.
 FORWARD_CHUNK = 512
 GRADIENT_CHUNK = 256
-#: id(model) -> (weak reference to it, {"scores": tf.function, "gradients": tf.function}).
+#: id(model) -> (weak reference to it, {"scores": compiled function, "gradients": compiled function}).
 _COMPILED: dict = {}
 
 
+def backend() -> str:
+    """The active Keras backend: ``"tensorflow"``, ``"jax"`` or ``"torch"``."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def to_numpy(x) -> np.ndarray:
+    """A backend tensor (or anything array-like) as a NumPy array (detached from any gradient record)."""
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+# ------------------------------------------------------------------------------------------
+# the three adapters: the only backend-specific gradient code in the course
+# ------------------------------------------------------------------------------------------
+
+def _tensorflow_value_and_gradient(fn: Callable, x, *extra):
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)                       # the input is not a variable: watch it
+        value = fn(x, *extra)
+        total = tf.reduce_sum(value)        # each example gets the gradient of its own value
+    grad = tape.gradient(total, x)
+    return value, (tf.zeros_like(x) if grad is None else grad)
+
+
+def _jax_value_and_gradient(fn: Callable, x, *extra):
+    import jax
+    import jax.numpy as jnp
+
+    def total(x_):
+        value = fn(x_, *extra)
+        return jnp.sum(value), value        # differentiate the sum, keep the values
+
+    (_, value), grad = jax.value_and_grad(total, has_aux=True)(jnp.asarray(x))
+    return value, grad
+
+
+def _torch_value_and_gradient(fn: Callable, x, *extra):
+    import keras
+    import torch
+
+    x = keras.ops.convert_to_tensor(x).detach().requires_grad_(True)
+    with torch.enable_grad():
+        value = fn(x, *extra)
+        (grad,) = torch.autograd.grad(value.sum(), x, allow_unused=True)
+    return value.detach(), (torch.zeros_like(x) if grad is None else grad)
+
+
+_ADAPTERS = {"tensorflow": _tensorflow_value_and_gradient, "jax": _jax_value_and_gradient,
+             "torch": _torch_value_and_gradient}
+
+
+def adapter_source(name: str | None = None) -> str:
+    """The source of one backend's gradient adapter (default: the active backend's), as the notebooks show it."""
+    name = backend() if name is None else validate.choice(name, "name", tuple(_ADAPTERS))
+    return inspect.getsource(_ADAPTERS[name])
+
+
+def compiled(fn: Callable) -> Callable:
+    """``fn`` compiled by the active backend: ``tf.function`` (retraced as rarely as possible), ``jax.jit``, or
+    ``fn`` itself on PyTorch (eager). Arguments that are not arrays (e.g. ``None``) must be the same on every
+    call of a compiled function."""
+    if not callable(fn):
+        validate.fail("fn", "a function to compile", validate.describe(fn), kind=validate.InputTypeError)
+    name = backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, reduce_retracing=True)
+    if name == "jax":
+        import jax
+
+        return jax.jit(fn)
+    return fn
+
+
 def value_and_gradient(fn: Callable, x, *extra):
-    """Evaluate ``fn(x, *extra)`` and its gradient with respect to ``x``.
+    """Evaluate ``fn(x, *extra)`` and its gradient with respect to ``x``, on the active backend.
 
     ``fn`` returns either a scalar or a vector of per-example values; a vector is summed before
     differentiating, which gives every example the gradient of its *own* value (examples in a
-    batch do not interact in an inference-mode convnet).
+    batch do not interact in an inference-mode convnet). Works eagerly and inside :func:`compiled`.
 
     Returns
     -------
-    (value, gradient) as TensorFlow tensors; ``value`` keeps ``fn``'s shape.
+    (value, gradient) as tensors of the active backend; ``value`` keeps ``fn``'s shape. A ``fn`` that does not
+    depend on ``x`` has a zero gradient.
     """
-    import tensorflow as tf
-
     if not callable(fn):
         validate.fail("fn", "a function of x returning a value per example (or one scalar)", validate.describe(fn),
                       "pass the function itself, without calling it", kind=validate.InputTypeError)
     _inputs(x, "x")
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        value = fn(x, *extra)
-        total = tf.reduce_sum(value)
-    grad = tape.gradient(total, x)
-    if grad is None:  # fn does not depend on x at all
-        grad = tf.zeros_like(x)
-    return value, grad
+    return _ADAPTERS[backend()](fn, x, *extra)
 
 
-def feature_gradients(tap, x, class_index=None):
+@contextlib.contextmanager
+def _plus(layer, delta):
+    """While open, ``layer``'s output is its output + ``delta`` (JAX's way to a gradient with respect to a
+    layer's output: differentiate with respect to ``delta`` at zero; the model runs as it is, nested or not)."""
+    original = layer.call
+
+    def call(*args, **kwargs):
+        return original(*args, **kwargs) + delta
+
+    object.__setattr__(layer, "call", call)
+    try:
+        yield
+    finally:
+        object.__delattr__(layer, "call")
+
+
+def _chosen_scores(scores, class_index):
+    import keras
+
+    ops = keras.ops
+    cls = ops.argmax(scores, axis=1) if class_index is None else ops.convert_to_tensor(class_index)
+    cls = ops.cast(ops.reshape(cls, (-1, 1)), "int32")
+    return ops.take_along_axis(scores, cls, axis=1)[:, 0]        # (N,): each image's own class score
+
+
+def to_tensor(x):
+    """A NumPy array as a tensor of the active backend (compiled functions take tensors, never NumPy)."""
+    import keras
+
+    return keras.ops.convert_to_tensor(x)
+
+
+def _producer(tensor):
+    history = getattr(tensor, "_keras_history", None)
+    return history[0] if history is not None else None
+
+
+def feature_gradients(tap, x, class_index=None, layer=None):
     """Features, class scores, and the gradient of each image's class score with respect to its features.
 
     Parameters
@@ -60,31 +180,64 @@ def feature_gradients(tap, x, class_index=None):
         Maps images to ``[features, scores]`` (see :func:`helpers.layers.tap_model`).
     x : (N, H, W, C) images
     class_index : (N,) ints, or None for each image's top-scoring class
+    layer : keras.layers.Layer, optional
+        The layer whose output the features are (default: the one that makes ``tap``'s first output). Only JAX
+        needs it: TensorFlow's tape and PyTorch's autograd differentiate with respect to the features tensor
+        itself, JAX with respect to a zero added to that layer's output.
 
-    The input is watched, so the gradient exists even when the model's weights are frozen.
+    The input is watched, so the gradient exists even when the model's weights are frozen. Returns backend
+    tensors; works eagerly and inside :func:`compiled`.
     """
-    import tensorflow as tf
+    import keras
 
     if not callable(tap):
         validate.fail("tap", "a model mapping images to [features, scores] (helpers.layers.tap_model)",
                       validate.describe(tap), kind=validate.InputTypeError)
     _inputs(x, "x", rank=4)
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        features, scores = tap(x, training=False)
-        cls = tf.argmax(scores, axis=1) if class_index is None else tf.convert_to_tensor(class_index)
-        target = tf.gather(scores, cls, axis=1, batch_dims=1)   # (N,): each image's own class score
-    grads = tape.gradient(target, features)
-    if grads is None:
-        grads = tf.zeros_like(features)
+    name = backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            features, scores = tap(x, training=False)
+            target = _chosen_scores(scores, class_index)
+        grads = tape.gradient(target, features)
+        return features, scores, (tf.zeros_like(features) if grads is None else grads)
+    if name == "torch":
+        import torch
+
+        x = keras.ops.convert_to_tensor(x).detach().requires_grad_(True)   # so a graph exists for frozen weights
+        with torch.enable_grad():
+            features, scores = tap(x, training=False)
+            target = _chosen_scores(scores, class_index)
+            (grads,) = torch.autograd.grad(target.sum(), features, allow_unused=True)
+        grads = torch.zeros_like(features) if grads is None else grads
+        return features.detach(), scores.detach(), grads
+    import jax
+    import jax.numpy as jnp
+
+    x = jnp.asarray(x)
+    layer = _producer(tap.outputs[0]) if layer is None and hasattr(tap, "outputs") else layer
+    if layer is None:
+        validate.fail("layer", "the layer whose output the features are (needed on JAX)", "None",
+                      "pass layer=the target layer", kind=validate.InputTypeError)
+    shape = (x.shape[0],) + tuple(int(d) for d in tap.outputs[0].shape[1:])
+
+    def total(delta):
+        with _plus(layer, delta):
+            features, scores = tap(x, training=False)
+        return jnp.sum(_chosen_scores(scores, class_index)), (features, scores)
+
+    grads, (features, scores) = jax.grad(total, has_aux=True)(jnp.zeros(shape, x.dtype))
     return features, scores, grads
 
 
 def rms_normalize(grad, eps: float = 1e-5):
     """Divide each example's gradient by its root-mean-square (+ eps): the slides' normalisation trick.
 
-    Works on TensorFlow tensors and NumPy arrays shaped ``(N, ...)``; an all-zero gradient stays zero.
+    Works on tensors of any backend and NumPy arrays shaped ``(N, ...)``; an all-zero gradient stays zero.
     """
     eps = validate.number(eps, "eps", low=0, low_open=True)
     if not hasattr(grad, "shape") or len(grad.shape) < 2:
@@ -97,10 +250,11 @@ def rms_normalize(grad, eps: float = 1e-5):
     if isinstance(grad, np.ndarray):
         axes = tuple(range(1, grad.ndim))
         return grad / (np.sqrt(np.mean(np.square(grad), axis=axes, keepdims=True)) + eps)
-    import tensorflow as tf
+    import keras
 
-    axes = list(range(1, len(grad.shape)))
-    return grad / (tf.sqrt(tf.reduce_mean(tf.square(grad), axis=axes, keepdims=True)) + eps)
+    ops = keras.ops
+    axes = tuple(range(1, len(grad.shape)))
+    return grad / (ops.sqrt(ops.mean(ops.square(grad), axis=axes, keepdims=True)) + eps)
 
 
 def _first(out):
@@ -156,10 +310,9 @@ def _scored(model, images, classes, name: str = "images") -> tuple[np.ndarray, n
 
 
 def _compiled(model, kind: str):
-    """One tf.function per model and kind, traced once for any batch size; it holds the model weakly (the
-    traced graph keeps the weights), so an entry goes when its model does (e.g. the clones of a sanity check)."""
-    import tensorflow as tf
-
+    """One compiled function per model and kind (:func:`compiled`: traced once for any batch size on
+    TensorFlow, once per chunk shape on JAX); it holds the model weakly (the traced graph keeps the weights), so
+    an entry goes when its model does (e.g. the clones of a sanity check)."""
     key = id(model)
     entry = _COMPILED.get(key)
     if entry is None or entry[0]() is not model:
@@ -169,19 +322,12 @@ def _compiled(model, kind: str):
         ref = entry[0]
 
         def chosen(x, c):
-            return tf.gather(_first(ref()(x, training=False)), c, axis=1, batch_dims=1)
+            return _chosen_scores(_first(ref()(x, training=False)), c)
 
         if kind == "scores":
-            functions[kind] = tf.function(chosen, reduce_retracing=True)
+            functions[kind] = compiled(chosen)
         else:
-            def with_gradient(x, c):
-                with tf.GradientTape() as tape:
-                    tape.watch(x)
-                    value = chosen(x, c)
-                    total = tf.reduce_sum(value)        # each image gets the gradient of its own value
-                return value, tape.gradient(total, x)
-
-            functions[kind] = tf.function(with_gradient, reduce_retracing=True)
+            functions[kind] = compiled(lambda x, c: _ADAPTERS[backend()](chosen, x, c))
     return functions[kind]
 
 
@@ -190,13 +336,10 @@ def class_scores(model, images: np.ndarray, classes: np.ndarray) -> np.ndarray:
     :data:`FORWARD_CHUNK`. ``images`` float32 ``(N, H, W, C)``; ``classes`` ``(N,)`` ints. Used by
     :mod:`helpers.explain` (occlusion, deletion and insertion curves), where thousands of images go through
     one model."""
-    import tensorflow as tf
-
     images, classes = _scored(model, images, classes)
     fn = _compiled(model, "scores")
     chunk = _chunk(images, FORWARD_CHUNK)
-    out = [fn(tf.constant(images[i:i + chunk], tf.float32),
-              tf.constant(np.asarray(classes[i:i + chunk], np.int32))).numpy()
+    out = [to_numpy(fn(to_tensor(images[i:i + chunk]), to_tensor(np.asarray(classes[i:i + chunk], np.int32))))
            for i in range(0, len(images), chunk)]
     return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
 
@@ -205,15 +348,12 @@ def class_score_gradients(model, images: np.ndarray, classes: np.ndarray) -> tup
     """``(scores (N,), d score / d images (N, H, W, C))`` for ``score[n] = model(images)[n, classes[n]]``,
     compiled once per model, in chunks of :data:`GRADIENT_CHUNK` (the same values as
     :func:`value_and_gradient` of that score, faster for many images). Used by :mod:`helpers.explain`."""
-    import tensorflow as tf
-
     images, classes = _scored(model, images, classes)
     fn = _compiled(model, "gradients")
     scores, grads = [], []
     chunk = _chunk(images, GRADIENT_CHUNK)
     for i in range(0, len(images), chunk):
-        v, g = fn(tf.constant(images[i:i + chunk], tf.float32),
-                  tf.constant(np.asarray(classes[i:i + chunk], np.int32)))
-        scores.append(v.numpy())
-        grads.append(g.numpy())
+        v, g = fn(to_tensor(images[i:i + chunk]), to_tensor(np.asarray(classes[i:i + chunk], np.int32)))
+        scores.append(to_numpy(v))
+        grads.append(to_numpy(g))
     return np.concatenate(scores).astype(np.float64), np.concatenate(grads).astype(np.float64)

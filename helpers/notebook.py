@@ -157,7 +157,10 @@ def setup(seed: int = 0) -> None:
     Parameters
     ----------
     seed : int
-        Seed for Python, NumPy and Keras/TensorFlow (``keras.utils.set_random_seed``).
+        Seed for Python, NumPy and Keras's backend (``keras.utils.set_random_seed``).
+
+    The backend is TensorFlow unless ``KERAS_BACKEND`` says ``jax`` or ``torch`` before the first Keras import
+    (``make lab BACKEND=jax`` sets it); TensorFlow is imported only when it is the backend.
     """
     from . import validate
 
@@ -166,10 +169,12 @@ def setup(seed: int = 0) -> None:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     with quiet_stderr():
         import keras
-        import tensorflow  # imported here, quietly, once
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow  # imported here, quietly, once
+
+            tensorflow.get_logger().setLevel("ERROR")         # e.g. no "tf.function retracing" notes
     import matplotlib as mpl
 
-    tensorflow.get_logger().setLevel("ERROR")                 # e.g. no "tf.function retracing" notes
     keras.utils.set_random_seed(seed)
     keras.config.disable_interactive_logging()              # no progress bars in stored outputs
     from .plotting import FIGURE_STYLE

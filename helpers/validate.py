@@ -287,14 +287,16 @@ def model(value: Any, name: str = "model"):
 
 
 def finite_if_concrete(value: Any, name: str, fix: str = "remove or replace them before the call") -> None:
-    """NaN and inf refused in a value whose numbers can be read now (a NumPy array, a list, an eager tensor); a
-    symbolic tensor (inside ``model.fit`` or a ``tf.function``) passes unread."""
+    """NaN and inf refused in a value whose numbers can be read now (a NumPy array, a list, an eager tensor of any
+    backend); a symbolic tensor (inside ``model.fit``, a ``tf.function`` or a ``jax.jit``) passes unread."""
     if not isinstance(value, (np.ndarray, list, tuple, numbers.Number)) and not (
-            hasattr(value, "numpy") and hasattr(value, "dtype")):
+            hasattr(value, "dtype") and (hasattr(value, "numpy") or hasattr(value, "__array__"))):
         return
     try:
+        if hasattr(value, "detach"):                       # a PyTorch tensor, perhaps recording a gradient
+            value = value.detach().cpu()
         arr = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
-    except Exception:  # noqa: BLE001  (a graph tensor has no values yet; a ragged list is another check's job)
+    except Exception:  # noqa: BLE001  (a traced tensor has no values yet; a ragged list is another check's job)
         return
     if arr.dtype != object and np.issubdtype(arr.dtype, np.inexact) and not np.isfinite(arr).all():
         fail(name, "finite values", "NaN or infinite values", fix)

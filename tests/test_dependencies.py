@@ -125,7 +125,9 @@ def test_make_slides_installs_only_what_the_decks_need():
     extras = {k: [Requirement(r) for r in v] for k, v in project["optional-dependencies"].items()}
     assert [r.name for r in extras["slides"]] == ["sphinx-revealjs"]
     tools = {r.name: r for r in extras["tools"]}
-    assert set(tools) == {project["name"], "playwright", "pycocotools"} and tools[project["name"]].extras == {"slides"}
+    assert set(tools) == {project["name"], "playwright", "pycocotools"}
+    assert tools[project["name"]].extras == {"slides", "jax", "torch"}       # the parity suite runs both
+    assert [r.name for r in extras["jax"]] == ["jax"] and [r.name for r in extras["torch"]] == ["torch"]
 
     rules = {}   # Makefile: target -> (prerequisites, recipe)
     for block in re.split(r"\n(?=\S)", (ROOT / "Makefile").read_text()):
@@ -137,3 +139,8 @@ def test_make_slides_installs_only_what_the_decks_need():
     for target in ("test", "run"):
         assert rules[target][0] == ["$(TOOLS)"], target
     assert "-e '.[backend,tools]'" in rules["$(TOOLS)"][1]
+    # make lab BACKEND=jax|torch: that backend's extra alone, in its own venv (no TensorFlow)
+    make = (ROOT / "Makefile").read_text()
+    jax_or_torch = make.split(".venv-%/.installed:")[1].split("\n\n")[0]
+    assert "-e '.[$*]'" in jax_or_torch and "[backend" not in jax_or_torch
+    assert "-e '.[backend]'" in make.split(".venv/.installed:")[1].split("\n\n")[0]

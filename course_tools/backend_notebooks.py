@@ -1,0 +1,121 @@
+"""``make backends``: every notebook executed on JAX and on PyTorch, each recorded figure compared with TensorFlow's.
+
+TensorFlow's figures are those of ``make run`` (``build/metrics.json``); each other backend's run writes
+``build/metrics-<backend>.json`` (the notebooks record into the file ``COURSE_METRICS`` names) and the comparison
+goes to ``build/backends.md`` and ``backends.notebooks.*`` in ``build/metrics.json``. A figure agrees when the two
+values are equal to the precision the notebooks record them with (their last recorded decimal, one unit of which
+is allowed: round-off can move a value across a rounding boundary). Timings, teaching counts and wall-clock
+figures are not compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+from helpers.paths import BUILD_DIR
+
+from .metrics import METRICS_PATH, record
+from .run_notebooks import execute, notebooks
+
+BACKENDS = ("jax", "torch")
+#: Keys that are not figures of the course's models: wall-clock times and the teaching counts of the decks.
+NOT_COMPARED = ("timing.", "teaching.", "seconds", "_per_second", "benchmarks.", "backends.")
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        return 12
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+def _flat(value, prefix: str = ""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _flat(v, f"{prefix}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _flat(v, f"{prefix}[{i}]")
+    else:
+        yield prefix, value
+
+
+def compare(reference: dict, other: dict) -> list[tuple[str, float, float, float, float]]:
+    """(key, reference value, other value, |difference|, allowed) for every compared number; a missing value
+    has difference inf."""
+    rows = []
+    for key, value in reference.items():
+        if any(part in key for part in NOT_COMPARED):
+            continue
+        theirs = dict(_flat(other.get(key), key)) if key in other else {}
+        for sub, v in _flat(value, key):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                continue
+            w = theirs.get(sub)
+            allowed = 10.0 ** -_decimals(v) if isinstance(v, float) else 0.0
+            if isinstance(w, float) and isinstance(v, float):
+                allowed = max(allowed, 10.0 ** -_decimals(w))
+            diff = math.inf if not isinstance(w, (int, float)) else abs(float(w) - float(v))
+            rows.append((sub, float(v), float("nan") if w is None else float(w), diff, allowed))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("only", nargs="*", help="notebooks whose names start with these (default: all)")
+    ap.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
+    args = ap.parse_args(argv)
+    if not METRICS_PATH.is_file():
+        raise SystemExit("no TensorFlow figures to compare with: run `make run` first (build/metrics.json)")
+    reference = json.loads(METRICS_PATH.read_text())
+    report = ["# The notebooks on every Keras backend", "",
+              "Each figure a notebook records, on JAX and PyTorch, against TensorFlow's (`make run`).", ""]
+    summary = {}
+    for backend in args.backends:
+        out = BUILD_DIR / f"metrics-{backend}.json"
+        if not args.only:
+            out.unlink(missing_ok=True)
+        os.environ.update(KERAS_BACKEND=backend, COURSE_METRICS=str(out))
+        total, failed = 0.0, []
+        for path in notebooks(args.only):
+            print(f"{backend}: {path.name} ...", end=" ", flush=True)
+            t0 = time.perf_counter()
+            try:
+                execute(path)
+            except Exception as err:  # noqa: BLE001  (a cell failed: report it, run the other notebooks)
+                failed.append(f"{path.stem}: {str(err).strip().splitlines()[-1][:300]}")
+                print("FAILED")
+                continue
+            seconds = time.perf_counter() - t0
+            total += seconds
+            record(f"timing.{path.stem}.seconds", round(seconds, 1), path=out)
+            print(f"{seconds:.1f} s")
+        other = json.loads(out.read_text()) if out.is_file() else {}
+        rows = compare({k: v for k, v in reference.items() if k in other or not args.only}, other)
+        beyond = [r for r in rows if not r[3] <= r[4] + 1e-12]
+        summary[backend] = {"figures": len(rows), "beyond_precision": len(beyond), "notebooks_failed": len(failed),
+                            "notebook_seconds": round(total, 1)}
+        report += [f"## {backend}: {len(rows)} figures, {len(rows) - len(beyond)} within their printed precision, "
+                   f"{len(beyond)} beyond; notebooks {total:.0f} s", ""]
+        report += [f"- failed: {f}" for f in failed] + ([""] if failed else [])
+        if beyond:
+            report += ["| figure | TensorFlow | " + backend + " | difference |", "|---|---|---|---|"]
+            report += [f"| `{k}` | {a:g} | {b:g} | {d:.3g} |" for k, a, b, d, _ in beyond]
+            report.append("")
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    os.environ.pop("COURSE_METRICS", None)
+    for backend, s in summary.items():
+        record({f"backends.notebooks.{backend}.{k}": v for k, v in s.items()})
+    (BUILD_DIR / "backends.md").write_text("\n".join(report) + "\n")
+    print("\n".join(report))
+    return 1 if any(s["notebooks_failed"] for s in summary.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
