@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 execute(path)
             except Exception as err:  # noqa: BLE001  (a cell failed: report it, run the other notebooks)
+                (BUILD_DIR / f"backends-{backend}-{path.stem}.err").write_text(str(err))
                 failed.append(f"{path.stem}: {str(err).strip().splitlines()[-1][:300]}")
                 print("FAILED")
                 continue

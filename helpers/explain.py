@@ -1001,7 +1001,7 @@ def _randomised_layers(model, value, arg: str, seed) -> tuple[list[str], int]:
     if any(a <= b for a, b in zip(order, order[1:])):
         fail(arg, "each layer once, from the output towards the input", str(names),
              f"order them as {sorted(set(names), key=positions.get, reverse=True)}")
-    return names, validate.integer(seed, "seed", low=0)
+    return names, validate.integer(seed, "seed", low=0, high=2**31 - 3 - len(names))   # each layer: seed + 1 + i
 
 
 def _independent(model, names: list[str], seed: int):

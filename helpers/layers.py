@@ -20,7 +20,10 @@ copy of the model and never modifies the caller's.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Iterable, Sequence
+
+import numpy as np
 
 from . import validate
 
@@ -337,28 +340,101 @@ def counterpart(layer, model: "keras.Model", copy: "keras.Model"):
     raise ValueError(f"layer {layer.name!r} has no counterpart in {copy.name!r}")
 
 
+_PHILOX_M = (0xD2511F53, 0xCD9E8D57)       # Philox4x32-10 multipliers and key increments (Salmon et al., 2011)
+_PHILOX_W = (0x9E3779B9, 0xBB67AE85)
+
+
+def _philox(counter: np.ndarray, key: tuple[int, int]) -> np.ndarray:
+    """Philox4x32-10 of ``counter`` ``(n, 4)`` uint32 under ``key``: ``(n, 4)`` uint32, as TensorFlow computes it."""
+    c = [counter[:, i].astype(np.uint64) for i in range(4)]
+    k0, k1 = np.uint64(key[0]), np.uint64(key[1])
+    mask, m0, m1 = np.uint64(0xFFFFFFFF), np.uint64(_PHILOX_M[0]), np.uint64(_PHILOX_M[1])
+    for _ in range(10):
+        p0, p1 = m0 * c[0], m1 * c[2]
+        c = [(p1 >> np.uint64(32)) ^ c[1] ^ k0, p1 & mask, (p0 >> np.uint64(32)) ^ c[3] ^ k1, p0 & mask]
+        k0, k1 = (k0 + np.uint64(_PHILOX_W[0])) & mask, (k1 + np.uint64(_PHILOX_W[1])) & mask
+    return np.stack(c, axis=1).astype(np.uint32)
+
+
+def seeded_uniform(shape: Sequence[int], seed: int) -> np.ndarray:
+    """float32 uniform on [0, 1), the very numbers ``tf.random.stateless_uniform(shape, seed=[seed, 0])`` gives
+    on a CPU -- so, on every Keras backend, the numbers Keras's seeded ``GlorotUniform`` draws with TensorFlow.
+
+    Keras draws seeded initial weights with each backend's own generator (TensorFlow's Philox, JAX's threefry,
+    PyTorch's), so the same seed gives other weights on another backend. The course's random controls (untrained
+    twins, randomised layers) must be the same draw everywhere, so :func:`reinitialise` draws through this
+    NumPy copy of TensorFlow's: the seed scrambled by one Philox4x32-10 call into a key and a counter, then
+    element ``i`` from word ``i % 4`` of Philox at counter + ``i // 4``, its 23 low bits as the mantissa of a
+    float in [1, 2), minus 1. ``tests/test_backend_parity.py`` checks it against TensorFlow bit for bit.
+    """
+    seed = validate.integer(seed, "seed", low=0, high=2**31 - 3)
+    shape = tuple(validate.integer(d, "shape", low=0) for d in shape)
+    n = int(np.prod(shape, dtype=np.int64))
+    mix = _philox(np.array([[seed, 0, 0, 0]], np.uint32), (0x3EC8F720, 0x02461E29))[0]
+    groups = (n + 3) // 4
+    counter = np.zeros((groups, 4), np.uint32)
+    counter[:, 0] = np.arange(groups, dtype=np.uint32)      # counter (0, 0, mix2, mix3) + i // 4: never carries
+    counter[:, 2], counter[:, 3] = mix[2], mix[3]
+    bits = _philox(counter, (int(mix[0]), int(mix[1]))).reshape(-1)[:n]
+    floats = ((bits & np.uint32(0x7FFFFF)) | np.uint32(0x3F800000)).view(np.float32) - np.float32(1.0)
+    return floats.reshape(shape)
+
+
+def _uniform_variance_scaling(init, shape: tuple, seed: int) -> np.ndarray | None:
+    """Keras's ``VarianceScaling(distribution="uniform")`` (Glorot, He and LeCun uniform) drawn with
+    :func:`seeded_uniform`: the same values as Keras with TensorFlow, on any backend. None for other
+    initializers."""
+    import keras
+
+    if not isinstance(init, keras.initializers.VarianceScaling) or init.distribution != "uniform" or \
+            getattr(init, "input_axes", None) is not None or getattr(init, "output_axes", None) is not None:
+        return None
+    fan_in, fan_out = _fans(shape)
+    scale = init.scale / max(1.0, {"fan_in": fan_in, "fan_out": fan_out}.get(init.mode, (fan_in + fan_out) / 2.0))
+    limit = np.float32(math.sqrt(3.0 * scale))
+    return seeded_uniform(shape, seed) * (limit - (-limit)) + (-limit)      # as TensorFlow: u * (max - min) + min
+
+
+def _fans(shape: tuple) -> tuple[float, float]:
+    """Keras's fan-in and fan-out of a weight shape (dense: (in, out); convolution: (*kernel, in, out))."""
+    if len(shape) == 0:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    if len(shape) == 2:
+        return float(shape[0]), float(shape[1])
+    receptive = float(np.prod(shape[:-2]))
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
 def reinitialise(layer, seed: int) -> None:
     """Give every weight of ``layer`` new values from the layer's own initializer, seeded (in place).
 
     The building block of the course's controls: :func:`untrained_twin` (every layer) and
-    ``explain.cascading_randomisation`` (the top k layers). Never touches Keras's global random state.
+    ``explain.cascading_randomisation`` (the top k layers). Never touches Keras's global random state. Uniform
+    variance-scaling initializers (Glorot, the course models' kernels) are drawn with :func:`seeded_uniform`, so
+    a seed gives the same weights on TensorFlow, JAX and PyTorch -- the values Keras gives with TensorFlow;
+    constant ones (zeros: the biases) are the same anyway; any other initializer draws with the backend's own
+    generator (the same on one backend, not across backends).
     """
-    import numpy as np
+    import keras
 
     _layer(layer)
-    seed = validate.integer(seed, "seed", low=0, high=2**31 - 1)
+    seed = validate.integer(seed, "seed", low=0, high=2**31 - 3)
     rng = np.random.default_rng(seed)
     for v in layer.weights:
         init = getattr(layer, f"{v.name.split('/')[-1]}_initializer", None)
         if init is not None and hasattr(init, "get_config"):
-            config = init.get_config()
-            if "seed" in config:
-                init = type(init).from_config({**config, "seed": seed})
-            value = np.asarray(init(tuple(v.shape), dtype=v.dtype))
+            value = _uniform_variance_scaling(init, tuple(int(d) for d in v.shape), seed)
+            if value is None:
+                config = init.get_config()
+                if "seed" in config:
+                    init = type(init).from_config({**config, "seed": seed})
+                value = keras.ops.convert_to_numpy(init(tuple(v.shape), dtype=v.dtype))
         else:   # no initializer to ask: a normal draw of the weights' own spread
-            old = np.asarray(v.value)
+            old = keras.ops.convert_to_numpy(v.value)
             value = rng.normal(0.0, max(float(old.std()), 0.05), old.shape).astype(old.dtype)
-        v.assign(value)
+        v.assign(np.asarray(value).astype(v.dtype))
 
 
 def untrained_twin(model: "keras.Model", seed: int = 0) -> "keras.Model":
