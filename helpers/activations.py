@@ -77,7 +77,7 @@ def compute_activations(model: "keras.Model", images: np.ndarray, layers=None, *
     if compiled:
         from .gradients import compiled as compile_fn
 
-        run = compile_fn(lambda batch: extractor(batch, training=False))
+        run = compile_fn(lambda batch: extractor(batch, training=False), extractor.weights)
     parts: list[list[np.ndarray]] = [[] for _ in names]
     from .gradients import to_numpy
 

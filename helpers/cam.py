@@ -264,7 +264,7 @@ def _new_tap(model, target, before_softmax: bool, signature: tuple) -> _Tap:
     def step(x, class_index):
         return feature_gradients(tap, x, class_index, layer=layer)
 
-    return _Tap(tap, signature, compiled(step), synced, layer)
+    return _Tap(tap, signature, compiled(step, tap.weights), synced, layer)
 
 
 def _applies_softmax(layer) -> bool:

@@ -508,10 +508,16 @@ def nms_agreement(n_cases: int = 200, seed: int = 0) -> float:
     ``tf.image.non_max_suppression`` keeps (boxes given to it as corners ``[y0, x0, y1, x1]``).
 
     The cases (seeded) mix clustered boxes, zero-area boxes, tied scores, IoUs exactly at the threshold and
-    ``max_out`` caps. Imports TensorFlow. Expected: 1.0.
+    ``max_out`` caps. Expected: 1.0. Needs TensorFlow installed (its NMS is the reference), whatever the Keras
+    backend: with ``make lab BACKEND=jax`` or ``torch`` it is not, and this says so.
     """
+    import importlib.util
+
     n_cases = validate.integer(n_cases, "n_cases", low=1, high=10_000)
     seed = validate.integer(seed, "seed", low=0)
+    if importlib.util.find_spec("tensorflow") is None:
+        raise ModuleNotFoundError("nms_agreement compares with TensorFlow's non_max_suppression, and TensorFlow is "
+                                  "not installed here; run it where it is (make test, or make lab without BACKEND)")
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 import numpy as np
 
 from . import cam, validate
-from .gradients import _first, class_score_gradients, class_scores
+from .gradients import _first, class_score_gradients, class_scores, to_numpy
 from .layers import all_layers, reinitialise, tap_model, without_activation
 from .validate import InputTypeError, describe, fail
 
@@ -135,8 +135,8 @@ def _prepare(model: Any, images: Any, class_index: Any) -> tuple[np.ndarray, np.
              f"model {model.name!r} with output shape {shape}", "pass an image classifier")
     cls = validate.class_index(class_index, "class_index", int(shape[-1]), n=len(x))
     if cls is None:   # each image's top class
-        cls = np.asarray(_first(scorer.predict(x, verbose=0)) if len(x) > cam.CHUNK
-                         else _first(scorer(x, training=False))).argmax(axis=1)
+        cls = to_numpy(_first(scorer.predict(x, verbose=0)) if len(x) > cam.CHUNK
+                       else _first(scorer(x, training=False))).argmax(axis=1)
     return x, cls.astype(np.int64), scorer
 
 
@@ -592,7 +592,7 @@ def ablation_cam(model: "keras.Model", images: np.ndarray, class_index: int | Se
     keep = np.concatenate([np.ones((1, k_all), np.float32), 1 - np.eye(k_all, dtype=np.float32)])  # (K+1, K)
     maps = np.zeros((len(x), h, w))
     for start in range(0, len(x), cam.CHUNK):
-        features = np.asarray(tap(x[start:start + cam.CHUNK], training=False)[0], np.float32)
+        features = to_numpy(tap(x[start:start + cam.CHUNK], training=False)[0]).astype(np.float32)
         for a in range(0, len(features), per_batch):
             feats = features[a:a + per_batch]                                        # (b, h, w, K)
             n = len(feats)

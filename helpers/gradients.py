@@ -97,10 +97,16 @@ def adapter_source(name: str | None = None) -> str:
     return inspect.getsource(_ADAPTERS[name])
 
 
-def compiled(fn: Callable) -> Callable:
+def compiled(fn: Callable, variables=None) -> Callable:
     """``fn`` compiled by the active backend: ``tf.function`` (retraced as rarely as possible), ``jax.jit``, or
     ``fn`` itself on PyTorch (eager). Arguments that are not arrays (e.g. ``None``) must be the same on every
-    call of a compiled function."""
+    call of a compiled function.
+
+    ``variables``: the Keras variables ``fn`` reads (e.g. ``model.weights``). TensorFlow's graph and PyTorch read
+    a variable's current value on every call; ``jax.jit`` would bake the values it saw when tracing into the
+    compiled code, so on JAX they are passed in on every call instead (through ``keras.StatelessScope``): a
+    model trained or re-randomised after compiling is seen as it is now. Give them whenever the weights can change.
+    """
     if not callable(fn):
         validate.fail("fn", "a function to compile", validate.describe(fn), kind=validate.InputTypeError)
     name = backend()
@@ -110,8 +116,22 @@ def compiled(fn: Callable) -> Callable:
         return tf.function(fn, reduce_retracing=True)
     if name == "jax":
         import jax
+        import keras
 
-        return jax.jit(fn)
+        if variables is None:
+            return jax.jit(fn)
+        variables = list(variables)
+
+        def pure(values, *args):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return fn(*args)
+
+        jitted = jax.jit(pure)
+
+        def call(*args):
+            return jitted([v.value for v in variables], *args)
+
+        return call
     return fn
 
 
@@ -167,8 +187,19 @@ def to_tensor(x):
 
 
 def _producer(tensor):
+    """The layer whose output ``tensor`` is, looking inside nested models (a tap of a layer inside a nested model
+    reads it through that model's outputs: the perturbation must go on the layer itself, where the rest of the
+    nested model reads it too)."""
+    import keras
+
     history = getattr(tensor, "_keras_history", None)
-    return history[0] if history is not None else None
+    while history is not None:
+        operation, _, index = history
+        if not isinstance(operation, keras.Model):
+            return operation
+        outputs = operation.outputs if isinstance(operation.outputs, (list, tuple)) else [operation.outputs]
+        history = getattr(outputs[index], "_keras_history", None)
+    return None
 
 
 def feature_gradients(tap, x, class_index=None, layer=None):
@@ -324,10 +355,11 @@ def _compiled(model, kind: str):
         def chosen(x, c):
             return _chosen_scores(_first(ref()(x, training=False)), c)
 
+        weights = getattr(model, "weights", None)
         if kind == "scores":
-            functions[kind] = compiled(chosen)
+            functions[kind] = compiled(chosen, weights)
         else:
-            functions[kind] = compiled(lambda x, c: _ADAPTERS[backend()](chosen, x, c))
+            functions[kind] = compiled(lambda x, c: _ADAPTERS[backend()](chosen, x, c), weights)
     return functions[kind]
 
 

@@ -176,6 +176,7 @@ def practical_loss(y_true, y_pred, eps: float = 1e-7):
 
     _check_label_tensors(y_true, y_pred)
     eps = validate.number(eps, "eps", low=0, high=0.1, low_open=True)
+    y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)   # NumPy too, on any backend
     p, box, cls = y_pred[:, 0], y_pred[:, 1:5], y_pred[:, 5:]
     t_p, t_box, t_cls = y_true[:, 0], y_true[:, 1:5], y_true[:, 5:]
     p = ops.clip(p, eps, 1 - eps)
