@@ -25,7 +25,18 @@ from .run_notebooks import execute, notebooks
 
 BACKENDS = ("jax", "torch")
 #: Keys that are not figures of the course's models: wall-clock times and the teaching counts of the decks.
-NOT_COMPARED = ("timing.", "teaching.", "seconds", "_per_second", "benchmarks.", "backends.")
+NOT_COMPARED = ("timing.", "teaching.", "seconds", "_per_second", "_ms", "ms_per_", "speedup", "benchmarks.",
+                "backends.")
+#: Figures of a model trained inside a notebook: each backend trains its own run (Keras's ``fit`` shuffles the
+#: batches with the backend's own generator: ``tf.random`` on TensorFlow, NumPy's on JAX, PyTorch's sampler), so
+#: these are another run's figures, reported apart with this reason, not held to the printed precision.
+TRAINED_IN_NOTEBOOK = {
+    "localization.background_box_drift_masked": "04's head, trained in the notebook (5 epochs)",
+    "localization.background_box_drift_unmasked": "04's head, trained in the notebook (5 epochs)",
+    "localization.mask_iou_gain": "04's head, trained in the notebook (5 epochs): one run's IoU gap, as 04 says",
+}
+#: Differences below this are float32 round-off, whatever the recorded precision (e.g. a residual of 3e-7).
+ROUND_OFF = 1e-6
 
 
 def _decimals(value: float) -> int:
@@ -58,9 +69,9 @@ def compare(reference: dict, other: dict) -> list[tuple[str, float, float, float
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 continue
             w = theirs.get(sub)
-            allowed = 10.0 ** -_decimals(v) if isinstance(v, float) else 0.0
-            if isinstance(w, float) and isinstance(v, float):
-                allowed = max(allowed, 10.0 ** -_decimals(w))
+            # one unit of the finer of the two recorded precisions (a trailing 0 is not written: 0.30 reads as 0.3)
+            decimals = max(_decimals(v), _decimals(w) if isinstance(w, float) else 0)
+            allowed = max(10.0 ** -decimals, ROUND_OFF) if isinstance(v, float) else 0.0
             diff = math.inf if not isinstance(w, (int, float)) else abs(float(w) - float(v))
             rows.append((sub, float(v), float("nan") if w is None else float(w), diff, allowed))
     return rows
@@ -99,12 +110,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{seconds:.1f} s")
         other = json.loads(out.read_text()) if out.is_file() else {}
         rows = compare({k: v for k, v in reference.items() if k in other or not args.only}, other)
+        trained = [r for r in rows if r[0].split("[")[0] in TRAINED_IN_NOTEBOOK]
+        rows = [r for r in rows if r[0].split("[")[0] not in TRAINED_IN_NOTEBOOK]
         beyond = [r for r in rows if not r[3] <= r[4] + 1e-12]
         summary[backend] = {"figures": len(rows), "beyond_precision": len(beyond), "notebooks_failed": len(failed),
                             "notebook_seconds": round(total, 1)}
         report += [f"## {backend}: {len(rows)} figures, {len(rows) - len(beyond)} within their printed precision, "
                    f"{len(beyond)} beyond; notebooks {total:.0f} s", ""]
         report += [f"- failed: {f}" for f in failed] + ([""] if failed else [])
+        if trained:
+            report += ["Trained in the notebook (another run on each backend, not compared to precision):", "",
+                       "| figure | TensorFlow | " + backend + " | why |", "|---|---|---|---|"]
+            report += [f"| `{k}` | {a:g} | {b:g} | {TRAINED_IN_NOTEBOOK[k.split('[')[0]]} |" for k, a, b, *_ in trained]
+            report.append("")
         if beyond:
             report += ["| figure | TensorFlow | " + backend + " | difference |", "|---|---|---|---|"]
             report += [f"| `{k}` | {a:g} | {b:g} | {d:.3g} |" for k, a, b, d, _ in beyond]

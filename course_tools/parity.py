@@ -51,7 +51,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 #: "values" -- scores, probabilities, losses, curves, metrics: relative to the array's largest magnitude;
 #: "pixels" -- uint8 pictures made from float maps (a value on a rounding edge may move one level);
 #: "exact" -- integers, booleans, class indices, NMS indices, shapes, names and text.
-KINDS = ("map", "values", "pixels", "exact")
+KINDS = ("map", "ascent", "values", "pixels", "exact")
 
 #: Public functions that touch Keras or a backend but have no backend-comparable output. Everything else that
 #: :func:`backend_functions` finds must be covered by a case below (the test fails otherwise).
@@ -222,7 +222,7 @@ class Recorder:
             arr = np.asarray(list(value))
         else:
             arr = np.asarray(_numpy(value))
-            if kind in ("map", "values") and arr.dtype != np.float64:
+            if kind in ("map", "ascent", "values") and arr.dtype != np.float64:
                 arr = arr.astype(np.float64)
         assert key not in self.values, f"output {key!r} recorded twice"
         if self.times is not None:          # --times: seconds since the previous output (what made this one)
@@ -234,6 +234,10 @@ class Recorder:
 
     def map(self, name, value):
         self.put("map", name, value)
+
+    def ascent(self, name, value):
+        """Pictures after several Adam steps (a looser limit: see tests/test_backend_parity.py)."""
+        self.put("ascent", name, value)
 
     def val(self, name, value):
         self.put("values", name, value)
@@ -608,7 +612,7 @@ def run_featurevis(r: Recorder, tiny, course):
                     "standard": dict(transforms=None, tv_weight=0.01)}
         for name, kwargs in settings.items():
             p = fv.regularised_patterns(tiny["functional"], "c2", [0, 2], size=8, steps=4, lr=0.05, **kwargs)
-            r.map(f"functional.{name}.images", p.images)
+            r.ascent(f"functional.{name}.images", p.images)
             r.val(f"functional.{name}.history", p.history)
         p = fv.regularised_patterns(tiny["nested_in_sequential"], "c2", [1], size=8, steps=4, batched=False,
                                     objective="post_activation", transforms=())

@@ -18,6 +18,14 @@ Visualization") changes three things, and this module holds each one as a small,
 :func:`regularised_patterns` runs the ascent for several channels of a layer at once (one image
 per channel) and :func:`high_frequency_share` measures how much of a picture is fine-grained
 noise, so the lesson can compare plain and regularised patterns with a number.
+
+Every Keras 3 backend runs it (``keras.ops``; the gradient from :mod:`helpers.gradients`; the ascent's step
+compiled by ``tf.function`` or ``jax.jit``, eager on PyTorch). TensorFlow computes what it always did, to the bit
+(odd sizes in :func:`image_from_spectrum` and the resizing in :func:`one_edge_residual`: to float32 rounding).
+The random transforms draw TensorFlow's own stateless random numbers (Philox, computed here), so a seed gives the
+same shift, zoom and turn on every backend, and the gradient through a zoom or a turn follows TensorFlow's rule on
+every backend (see ``_affine``). What remains between backends is float32 rounding, which the ascent amplifies
+over its steps: regularised patterns agree closely in their objective and smoothness, not pixel for pixel.
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from . import validate
+from . import gradients, validate
+from .gradients import to_numpy, to_tensor
 from .layers import all_layers, ensure_built, tap_model, without_activation
 
 if TYPE_CHECKING:
@@ -57,11 +66,23 @@ MAX_ASCENT_PIXEL_STEPS = 2 ** 28
 
 
 def _is_tensor(x) -> bool:
+    """A tensor of the active backend (eager or traced), not a NumPy array."""
     if isinstance(x, np.ndarray):
         return False
-    import tensorflow as tf
+    import keras
 
-    return tf.is_tensor(x)
+    return bool(keras.ops.is_tensor(x))
+
+
+def _readable(x) -> np.ndarray | None:
+    """``x``'s values as NumPy if they can be read now (numbers, NumPy, an eager tensor of any backend); None for a
+    traced tensor (inside ``tf.function`` or ``jax.jit``), whose values do not exist yet."""
+    if isinstance(x, (int, np.integer, np.ndarray, list, tuple)):
+        return np.asarray(x)
+    try:
+        return to_numpy(x)
+    except Exception:  # noqa: BLE001  (TensorFlow and JAX raise their own errors for a traced tensor)
+        return None
 
 
 # ------------------------------------------------------------------------------------------
@@ -104,7 +125,7 @@ def image_from_spectrum(spectrum, size: int, decay: float = 1.0):
 
     Parameters
     ----------
-    spectrum : array or tf.Tensor
+    spectrum : array or tensor
         ``(F, C, size, size // 2 + 1, 2)``: real and imaginary parts, one ``rfft2`` grid per channel
         (``C`` is 3 for colour pictures). Sizes may be even or odd.
     size : int
@@ -114,24 +135,35 @@ def image_from_spectrum(spectrum, size: int, decay: float = 1.0):
 
     Returns
     -------
-    numpy.ndarray or tf.Tensor
-        ``(F, size, size, C)`` float32; a tensor for a tensor (the ascent differentiates through it),
-        an array for an array. The transform is orthonormal (``norm="ortho"``): with ``decay=0`` a
+    numpy.ndarray or tensor
+        ``(F, size, size, C)`` float32; a tensor (of the active backend) for a tensor (the ascent differentiates
+        through it), an array for an array. The transform is orthonormal (``norm="ortho"``): with ``decay=0`` a
         spectrum of unit-variance coefficients gives pixels of about unit variance.
-    """
-    import tensorflow as tf
 
+    Notes
+    -----
+    ``keras.ops`` has a 1-D complex FFT and a 1-D inverse real FFT, so the 2-D inverse is done in two passes:
+    an inverse complex FFT down the columns (as ``conj(fft(conj(.)))``), then the inverse real FFT along the rows.
+    On TensorFlow this gives the very bits of ``tf.signal.irfft2d`` (checked for power-of-two sizes, e.g. 64:
+    values and gradients); for other sizes it differs by float32 rounding (the two passes scale separately).
+    """
+    import keras
+
+    ops = keras.ops
     size = validate.integer(size, "size", low=1, high=MAX_SIZE)
-    scale = tf.constant(fourier_scale(size, decay))
+    scale = to_tensor(fourier_scale(size, decay))
     tensor = _is_tensor(spectrum)
     if not tensor:
         spectrum = validate.array(spectrum, "spectrum", dtype=np.float32)
     _check_spectrum_shape(tuple(spectrum.shape), size)
-    s = tf.convert_to_tensor(spectrum, tf.float32)
-    coeffs = tf.complex(s[..., 0] * scale, s[..., 1] * scale)                # (F, C, size, size//2+1)
-    planes = tf.signal.irfft2d(coeffs, fft_length=[size, size]) * float(size)  # orthonormal: backward norm * size
-    images = tf.transpose(planes, [0, 2, 3, 1])
-    return images if tensor else images.numpy()
+    s = ops.cast(spectrum, "float32")
+    real, imag = s[..., 0] * scale, s[..., 1] * scale                       # (F, C, size, size//2+1)
+    # inverse FFT down each column: conj(fft(conj(x))) / size, the column axis moved last and back
+    real, imag = ops.fft((ops.swapaxes(real, -1, -2), -ops.swapaxes(imag, -1, -2)))
+    real, imag = ops.swapaxes(real, -1, -2) / size, -ops.swapaxes(imag, -1, -2) / size
+    planes = ops.irfft((real, imag), fft_length=size) * float(size)       # orthonormal: backward norm * size
+    images = ops.transpose(planes, (0, 2, 3, 1))
+    return images if tensor else to_numpy(images)
 
 
 def spectrum_from_image(images, decay: float = 1.0) -> np.ndarray:
@@ -154,19 +186,24 @@ def spectrum_from_image(images, decay: float = 1.0) -> np.ndarray:
     numpy.ndarray
         ``(F, C, size, size // 2 + 1, 2)`` float32.
     """
-    import tensorflow as tf
+    import keras
 
+    ops = keras.ops
     images = validate.array(images, "images", dtype=np.float32, ndim=4)
     if images.shape[1] != images.shape[2]:
         validate.fail("images", "square images (F, size, size, C)", f"shape {images.shape}",
                       "crop or resize them to a square")
     if images.shape[1] > MAX_SIZE:
         validate.fail("images", f"images of at most {MAX_SIZE}x{MAX_SIZE} pixels", f"shape {images.shape}",
-                      "resize them, e.g. tf.image.resize(images, (256, 256))")
+                      "resize them, e.g. keras.ops.image.resize(images, (256, 256))")
     size = images.shape[1]
     scale = fourier_scale(size, decay)
-    planes = tf.transpose(tf.constant(images), [0, 3, 1, 2])
-    coeffs = tf.signal.rfft2d(planes, fft_length=[size, size]).numpy() / size / scale
+    planes = ops.transpose(to_tensor(images), (0, 3, 1, 2))
+    real, imag = ops.rfft(planes)                                           # along each row, then down each column
+    real, imag = ops.fft((ops.swapaxes(real, -1, -2), ops.swapaxes(imag, -1, -2)))
+    coeffs = to_numpy(ops.swapaxes(real, -1, -2)).astype(np.complex64)    # (on TF the bits of tf.signal.rfft2d)
+    coeffs.imag = to_numpy(ops.swapaxes(imag, -1, -2))
+    coeffs = coeffs / size / scale
     return np.stack([coeffs.real, coeffs.imag], axis=-1).astype(np.float32)
 
 
@@ -246,9 +283,10 @@ def _colour_matrix(m: Any, name: str = "M") -> np.ndarray:
 def _mix(x, matrix: np.ndarray, name: str):
     """Per pixel ``out = matrix @ x_pixel`` for the last axis of ``x`` (array or tensor)."""
     if _is_tensor(x):
-        import tensorflow as tf
+        import keras
 
-        return tf.tensordot(x, tf.constant(matrix.T, x.dtype), axes=1)
+        return keras.ops.tensordot(x, keras.ops.convert_to_tensor(matrix.T, keras.backend.standardize_dtype(x.dtype)),
+                                    axes=1)
     x = validate.array(x, name, dtype=np.float32, last=3)
     return (x @ matrix.T).astype(np.float32)
 
@@ -275,49 +313,229 @@ def from_rgb(rgb, M):
 # 3. Transformation robustness
 # ------------------------------------------------------------------------------------------
 
-def _seed(seed):
-    """An int, a pair of ints or a (2,) int tensor -> a (2,) int32 seed for the stateless random ops."""
-    import tensorflow as tf
+# Stateless random numbers, TensorFlow's on every backend. The transforms draw their shift, zoom and angle from
+# a seed with TensorFlow's stateless random algorithm (``tf.random.stateless_uniform``: Philox-4x32 with 10 rounds,
+# the seed first scrambled into a key and counter), computed here so that every backend draws the same numbers
+# (and TensorFlow the same as before). A 32-bit word is kept as two 16-bit halves (hi, lo), each a Python int or
+# an int32 tensor: every product and sum below stays under 2**31, so the arithmetic is exact on NumPy and on
+# every backend, eagerly and traced.
 
+_PHILOX_M = (0xD2511F53, 0xCD9E8D57)                  # round multipliers
+_PHILOX_W = (0x9E3779B9, 0xBB67AE85)                  # key increments
+_SCRAMBLE_KEY = (0x3EC8F720, 0x02461E29)              # the key that turns a seed into a key and counter
+
+
+def _plain(*values) -> bool:
+    return all(isinstance(v, (int, np.integer)) for v in values)
+
+
+def _and(a, mask: int):
+    import keras
+
+    return a & mask if _plain(a) else keras.ops.bitwise_and(a, mask)
+
+
+def _xor(a, b):
+    import keras
+
+    return a ^ b if _plain(a, b) else keras.ops.bitwise_xor(a, b)
+
+
+def _shr(a, bits: int):
+    import keras
+
+    return a >> bits if _plain(a) else keras.ops.right_shift(a, bits)
+
+
+def _word(value: int) -> tuple:
+    return value >> 16, value & 0xFFFF
+
+
+def _add_word(a, value: int) -> tuple:
+    """``a + value`` modulo 2**32 (``value`` a Python int)."""
+    lo = a[1] + (value & 0xFFFF)
+    hi = a[0] + (value >> 16) + _shr(lo, 16)
+    return _and(hi, 0xFFFF), _and(lo, 0xFFFF)
+
+
+def _mul_hi_lo(m: int, a) -> tuple:
+    """The high and low words of the 64-bit product ``m * a`` (``m`` a Python int): ``m`` in bytes, ``a`` in
+    halves, each partial product under 2**24, added up in four 16-bit columns, then the carries."""
+    columns = [0, 0, 0, 0]
+    for i in range(4):
+        byte = (m >> (8 * i)) & 0xFF
+        for j, half in enumerate((a[1], a[0])):
+            product = half * byte
+            k, odd = divmod(8 * i + 16 * j, 16)
+            if odd:                                          # shifted by 8 bits: split over two columns
+                columns[k] = columns[k] + _and(product, 0xFF) * 256
+                columns[k + 1] = columns[k + 1] + _shr(product, 8)
+            else:
+                columns[k] = columns[k] + product
+    out, carry = [], 0
+    for k in range(4):
+        total = columns[k] + carry
+        out.append(_and(total, 0xFFFF))
+        carry = _shr(total, 16)
+    return (out[3], out[2]), (out[1], out[0])
+
+
+def _philox(counter: list, key: list) -> list:
+    """Philox-4x32-10: four words from a counter of four words and a key of two."""
+    for r in range(10):
+        hi0, lo0 = _mul_hi_lo(_PHILOX_M[0], counter[0])
+        hi1, lo1 = _mul_hi_lo(_PHILOX_M[1], counter[2])
+        counter = [tuple(_xor(_xor(h, c), k) for h, c, k in zip(hi1, counter[1], key[0])), lo1,
+                   tuple(_xor(_xor(h, c), k) for h, c, k in zip(hi0, counter[3], key[1])), lo0]
+        if r < 9:
+            key = [_add_word(key[0], _PHILOX_W[0]), _add_word(key[1], _PHILOX_W[1])]
+    return counter
+
+
+def _philox_ints(counter: list, key: list) -> list:
+    """:func:`_philox` for Python ints holding whole 32-bit words (the same arithmetic, a hundred times faster)."""
+    for _ in range(10):
+        p0, p1 = _PHILOX_M[0] * counter[0], _PHILOX_M[1] * counter[2]
+        counter = [(p1 >> 32) ^ counter[1] ^ key[0], p1 & 0xFFFFFFFF, (p0 >> 32) ^ counter[3] ^ key[1], p0 & 0xFFFFFFFF]
+        key = [(key[0] + _PHILOX_W[0]) & 0xFFFFFFFF, (key[1] + _PHILOX_W[1]) & 0xFFFFFFFF]
+    return counter
+
+
+def _stateless_words(seed0, seed1) -> list:
+    """The first four 32-bit words TensorFlow's stateless random ops draw from the seed ``(seed0, seed1)``.
+
+    Each word comes as ``(high 16 bits, low 16 bits)``. The seeds are int32 values: Python ints, or int32 tensors
+    of any backend (also traced ones, inside ``tf.function`` or ``jax.jit``). Used by :func:`jitter`,
+    :func:`random_scale`, :func:`random_rotate` and :func:`compose` to draw exactly what
+    ``tf.random.stateless_uniform`` and ``tf.random.fold_in`` draw, on every backend.
+    """
+    if _plain(seed0, seed1):
+        s0, s1 = (int(v) & 0xFFFFFFFFFFFFFFFF for v in (seed0, seed1))   # an int32 seed is widened with its sign
+        mix = _philox_ints([s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32], list(_SCRAMBLE_KEY))
+        return [_word(w) for w in _philox_ints([0, 0, mix[2], mix[3]], mix[:2])]
+
+    def halves(s):
+        return _and(_shr(s, 16), 0xFFFF), _and(s, 0xFFFF)
+
+    def sign(s):                                             # an int32 seed is widened to 64 bits with its sign
+        g = _and(_shr(s, 31), 0xFFFF)
+        return g, g
+
+    mix = _philox([halves(seed0), sign(seed0), halves(seed1), sign(seed1)],
+                  [_word(_SCRAMBLE_KEY[0]), _word(_SCRAMBLE_KEY[1])])
+    return _philox([(0, 0), (0, 0), mix[2], mix[3]], [mix[0], mix[1]])
+
+
+def _int32(word):
+    """A word read as a signed int32 (what ``tf.random.stateless_uniform_full_int`` gives)."""
+    hi, lo = word
+    return (hi - _shr(hi, 15) * 65536) * 65536 + lo
+
+
+def _uniform_int(word, low: int, high: int):
+    """An int in ``low..high - 1`` (``tf.random.stateless_uniform(..., dtype=tf.int32)``: ``low + word % range``)."""
+    import keras
+
+    r = high - low
+    hi, lo = word
+    if _plain(hi, lo):
+        return low + ((hi << 16) + lo) % r
+    ops = keras.ops
+    return low + ops.mod(ops.mod(hi, r) * (65536 % r) + ops.mod(lo, r), r)   # each term under r**2 < 2**31
+
+
+def _uniform_float(word, low: float, high: float):
+    """A float32 in ``[low, high)``, as ``tf.random.stateless_uniform`` makes it: the word's low 23 bits as a
+    fraction in [0, 1), times ``high - low``, plus ``low`` (all in float32)."""
+    import keras
+
+    hi, lo = word
+    span, low = np.float32(np.float32(high) - np.float32(low)), np.float32(low)
+    if _plain(hi, lo):
+        return np.float32(np.float32(((int(hi) & 0x7F) << 16) + int(lo)) * np.float32(2 ** -23)) * span + low
+    fraction = keras.ops.cast(_and(hi, 0x7F) * 65536 + lo, "float32") * float(2 ** -23)   # exact: under 2**23
+    return fraction * float(span) + float(low)
+
+
+#: (seed tensor, its words) while the ascent applies one transform inside its compiled step: the words were
+#: drawn before the step, so a transform given that very seed reads them instead of computing them in the graph.
+_PREDRAWN: list = []
+
+
+def _seed(seed):
+    """An int, a pair of ints, a (2,) int32 array or a (2,) int tensor -> a (2,) int32 seed: NumPy if its values
+    can be read now, else a (traced) tensor. An int32 array or a tensor is a seed as made by :func:`compose` (any
+    int32 values); ints are checked (0..2**31 - 1)."""
+    if isinstance(seed, np.ndarray) and seed.dtype == np.int32 and seed.shape == (2,):
+        return seed
     if _is_tensor(seed):
-        return tf.cast(tf.reshape(seed, [2]), tf.int32)
+        import keras
+
+        values = _readable(seed)
+        if values is None:
+            return keras.ops.cast(keras.ops.reshape(seed, (2,)), "int32")
+        return values.reshape(2).astype(np.int32)
     pair = [seed, 0] if np.ndim(seed) == 0 else list(seed)
     if len(pair) != 2:
         validate.fail("seed", "an int or a pair of ints", validate.describe(seed))
-    return tf.constant([validate.integer(v, "seed", low=0, high=2 ** 31 - 1) for v in pair], tf.int32)
+    return np.array([validate.integer(v, "seed", low=0, high=2 ** 31 - 1) for v in pair], np.int32)
+
+
+def _words(seed) -> list:
+    """The four stateless random words of ``seed`` (see :func:`_seed`)."""
+    for known, words in reversed(_PREDRAWN):
+        if known is seed:
+            return words
+    pair = _seed(seed)
+    if isinstance(pair, np.ndarray):
+        return _stateless_words(int(pair[0]), int(pair[1]))
+    return _stateless_words(pair[0], pair[1])     # traced: computed in the graph (exact; slow to trace on TF)
+
+
+def _folded(first, data: int):
+    """``tf.random.fold_in(seed, data)`` given ``first = _int32(_words(seed)[0])``: the pair ``(first, data)``."""
+    import keras
+
+    if _plain(first):
+        return np.array([first, data], np.int32)
+    return keras.ops.stack([keras.ops.cast(first, "int32"), keras.ops.convert_to_tensor(data, "int32")])
 
 
 def _batch(images, name: str = "images"):
-    import tensorflow as tf
+    import keras
 
     if _is_tensor(images):
         if len(images.shape) != 4:
             validate.fail(name, "a batch of images (F, H, W, C)", validate.describe(images))
-        return tf.cast(images, tf.float32), True
-    return tf.constant(validate.array(images, name, dtype=np.float32, ndim=4)), False
+        return keras.ops.cast(images, "float32"), True
+    return to_tensor(validate.array(images, name, dtype=np.float32, ndim=4)), False
 
 
 def jitter(images, pixels: int = 2, *, seed=0):
     """Roll every image of the batch by the same random shift of up to ``pixels`` pixels each way (wrapping).
 
-    The shift ``(dy, dx)`` is drawn uniformly from ``-pixels..pixels`` by a stateless random op:
-    the same ``seed`` always gives the same shift. ``pixels=0`` returns the input unchanged.
+    The shift ``(dy, dx)`` is drawn uniformly from ``-pixels..pixels`` by a stateless random draw (TensorFlow's,
+    on every backend): the same ``seed`` always gives the same shift. ``pixels=0`` returns the input unchanged.
 
     Parameters
     ----------
-    images : array or tf.Tensor
+    images : array or tensor
         ``(F, H, W, C)``.
     pixels : int
-    seed : int, pair of ints, or (2,) int tensor
-        The ascent passes ``(seed, step)``.
+    seed : int, pair of ints, or (2,) int32 array or int tensor
+        The ascent passes each transform its own seed, derived from ``(seed, step)`` (see :func:`compose`).
     """
-    import tensorflow as tf
+    import keras
 
     pixels = validate.integer(pixels, "pixels", low=0, high=256)
     x, tensor = _batch(images)
-    shift = tf.random.stateless_uniform([2], _seed(seed), minval=-pixels, maxval=pixels + 1, dtype=tf.int32)
-    out = tf.roll(x, shift=shift, axis=[1, 2])
-    return out if tensor else out.numpy()
+    shift = [_uniform_int(w, -pixels, pixels + 1) for w in _words(seed)[:2]]
+    if not _plain(*shift):
+        stacked = keras.ops.stack(shift)
+        readable = _readable(stacked)                        # PyTorch's roll takes ints: an eager shift is read
+        shift = stacked if readable is None else readable.tolist()
+    out = keras.ops.roll(x, shift=shift if _is_tensor(shift) else tuple(int(v) for v in shift), axis=(1, 2))
+    return out if tensor else to_numpy(out)
 
 
 def _range(value, name: str, low: float, high: float) -> tuple[float, float]:
@@ -333,25 +551,108 @@ def _range(value, name: str, low: float, high: float) -> tuple[float, float]:
     return lo, hi
 
 
-def _affine(x, inverse, offset):
-    """Resample a batch: output pixel (x, y) reads the input at ``inverse @ (x, y) + offset`` (bilinear, reflect)."""
-    import tensorflow as tf
+def _reflect_coordinate(v, n: int):
+    """TensorFlow's ``fill_mode="reflect"`` for a coordinate along an axis of ``n`` pixels (``d c b a | a b c d |
+    d c b a``), then clamped to ``0..n-1``, as its image-transform kernel computes it (float32)."""
+    import keras
 
-    h, w = x.shape[1], x.shape[2]
-    row = tf.stack([inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1],
-                    tf.constant(0.0), tf.constant(0.0)])
-    rows = tf.tile(row[None], [tf.shape(x)[0], 1])
-    return tf.raw_ops.ImageProjectiveTransformV3(images=x, transforms=rows, output_shape=[h, w], fill_value=0.0,
-                                                 interpolation="BILINEAR", fill_mode="REFLECT")
+    ops = keras.ops
+    period = 2 * n
+    below = ops.floor(-v / period) * period + v                # v < 0: into (-2n, 0]
+    below = ops.where(below < -n, below + period, -below - 1)
+    above = v - ops.floor(v / period) * period                 # v > n - 1: into [0, 2n)
+    above = ops.where(above >= n, period - above - 1, above)
+    return ops.clip(ops.where(v < 0, below, ops.where(v > n - 1, above, v)), 0, n - 1)
+
+
+def _bilinear_reflect(x, coeffs):
+    """Resample a batch ``(N, H, W, C)``: output pixel (col, row) reads the input at ``(a0 col + a1 row + a2,
+    b0 col + b1 row + b2)`` for ``coeffs = (a0, a1, a2, b0, b1, b2)`` (one transform for the whole batch): bilinear,
+    the border reflected, in the order of operations of TensorFlow's ``ImageProjectiveTransformV3``. Gathers
+    whole pixels (all images and channels at once)."""
+    import keras
+
+    ops = keras.ops
+    h, w, c = int(x.shape[1]), int(x.shape[2]), int(x.shape[3])
+    col = to_tensor(np.tile(np.arange(w, dtype=np.float32), h))     # output pixels, row after row
+    row = to_tensor(np.repeat(np.arange(h, dtype=np.float32), w))
+    in_x = _reflect_coordinate(coeffs[0] * col + coeffs[1] * row + coeffs[2], w)
+    in_y = _reflect_coordinate(coeffs[3] * col + coeffs[4] * row + coeffs[5], h)
+    x_floor, y_floor = ops.floor(in_x), ops.floor(in_y)
+    x_ceil, y_ceil = x_floor + 1, y_floor + 1
+    flat = ops.reshape(x, (-1, h * w, c))
+
+    def read(yy, xx):                                          # a pixel, or 0 outside (weight 0 there anyway)
+        inside = (yy < h) & (xx < w)
+        at = ops.cast(ops.minimum(yy, h - 1) * w + ops.minimum(xx, w - 1), "int32")
+        return ops.where(inside[None, :, None], ops.take(flat, at, axis=1), 0.0)
+
+    def weight(v):
+        return v[None, :, None]
+
+    value_y_floor = weight(x_ceil - in_x) * read(y_floor, x_floor) + weight(in_x - x_floor) * read(y_floor, x_ceil)
+    value_y_ceil = weight(x_ceil - in_x) * read(y_ceil, x_floor) + weight(in_x - x_floor) * read(y_ceil, x_ceil)
+    value = weight(y_ceil - in_y) * value_y_floor + weight(in_y - y_floor) * value_y_ceil
+    return ops.reshape(value, (-1, h, w, c))
+
+
+def _inverse_coeffs(coeffs):
+    """The coefficients of the inverse transform of :func:`_bilinear_reflect`'s."""
+    import keras
+
+    a0, a1, a2, b0, b1, b2 = (coeffs[i] for i in range(6))
+    det = a0 * b1 - a1 * b0
+    i00, i01, i10, i11 = b1 / det, -a1 / det, -b0 / det, a0 / det
+    return keras.ops.stack([i00, i01, -(i00 * a2 + i01 * b2), i10, i11, -(i10 * a2 + i11 * b2)])
+
+
+def _resample_tf_gradient(x, coeffs):
+    """:func:`_bilinear_reflect` whose gradient follows TensorFlow's rule for its image transforms: the incoming
+    gradient resampled with the inverse transform."""
+    import keras
+
+    @keras.ops.custom_gradient
+    def resample(x, coeffs):
+        def grad(*args, upstream=None):
+            if upstream is None:
+                (upstream,) = args
+            return _bilinear_reflect(upstream, _inverse_coeffs(coeffs)), keras.ops.zeros_like(coeffs)
+
+        return _bilinear_reflect(x, coeffs), grad
+
+    return resample(x, coeffs)
+
+
+def _affine(x, inverse, offset):
+    """Resample a batch: output pixel (x, y) reads the input at ``inverse @ (x, y) + offset`` (bilinear, reflect).
+
+    On TensorFlow: ``keras.ops.image.affine_transform``, i.e. the ``ImageProjectiveTransformV3`` op as before, whose
+    registered gradient resamples the incoming gradient with the inverse transform (an approximation of the exact
+    gradient of bilinear resampling). On JAX and PyTorch: the same resampling written with ``keras.ops``
+    (:func:`_bilinear_reflect`) with the same gradient rule (``keras.ops.custom_gradient``), so the ascent climbs
+    the same way on every backend. (Keras's own ``affine_transform`` there differentiates exactly, which changes
+    every regularised pattern, and is several times slower: a 3-D ``map_coordinates``, image by image on PyTorch.)
+    This backend branch is the only one in the module: it keeps TensorFlow's numbers bit for bit."""
+    import keras
+
+    ops = keras.ops
+    if gradients.backend() != "tensorflow":
+        return _resample_tf_gradient(x, ops.stack([inverse[0, 0], inverse[0, 1], offset[0],
+                                                   inverse[1, 0], inverse[1, 1], offset[1]]))
+    zero = ops.zeros((), "float32")
+    row = ops.stack([inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1], zero, zero])
+    rows = ops.tile(row[None], (ops.shape(x)[0], 1))
+    return ops.image.affine_transform(x, rows, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                                      data_format="channels_last")
 
 
 def _about_centre(x, matrix):
     """Apply the 2x2 ``matrix`` (acting on (x, y) output coordinates -> input coordinates) about the centre."""
-    import tensorflow as tf
+    import keras
 
     h, w = x.shape[1], x.shape[2]
-    centre = tf.constant([(w - 1) / 2, (h - 1) / 2], tf.float32)
-    offset = centre - tf.linalg.matvec(matrix, centre)
+    centre = to_tensor(np.array([(w - 1) / 2, (h - 1) / 2], np.float32))
+    offset = centre - keras.ops.matmul(matrix, centre)
     return _affine(x, matrix, offset)
 
 
@@ -361,14 +662,14 @@ def random_scale(images, factors: float | tuple[float, float] = (0.9, 1.1), *, s
     Factors above 1 enlarge. Bilinear resampling, the border reflected. ``factors=1.0`` (or
     ``(1.0, 1.0)``) returns the input unchanged. Seeded like :func:`jitter`.
     """
-    import tensorflow as tf
+    import keras
 
     lo, hi = _range(factors, "factors", 0, 10)
     x, tensor = _batch(images)
-    s = tf.random.stateless_uniform([], _seed(seed), minval=lo, maxval=hi) if hi > lo else tf.constant(lo)
-    inv = tf.eye(2) / s
+    s = _uniform_float(_words(seed)[0], lo, hi) if hi > lo else np.float32(lo)
+    inv = keras.ops.eye(2, dtype="float32") / keras.ops.cast(s, "float32")
     out = _about_centre(x, inv)
-    return out if tensor else out.numpy()
+    return out if tensor else to_numpy(out)
 
 
 def random_rotate(images, degrees: float = 5.0, *, seed=0):
@@ -378,8 +679,9 @@ def random_rotate(images, degrees: float = 5.0, *, seed=0):
     ``numpy.rot90`` does. Bilinear resampling, the border reflected. ``degrees=0`` returns the input
     unchanged; ``degrees=(a, b)`` draws from ``a..b`` (``a <= b``). Seeded like :func:`jitter`.
     """
-    import tensorflow as tf
+    import keras
 
+    ops = keras.ops
     if np.ndim(degrees) == 0:
         d = validate.number(degrees, "degrees", low=0, high=180)
         lo, hi = -d, d
@@ -392,30 +694,30 @@ def random_rotate(images, degrees: float = 5.0, *, seed=0):
             validate.fail("degrees", "a (low, high) pair with low <= high", f"({lo}, {hi})",
                           f"swap them: ({hi}, {lo})")
     x, tensor = _batch(images)
-    a = tf.random.stateless_uniform([], _seed(seed), minval=lo, maxval=hi) if hi > lo else tf.constant(lo, tf.float32)
-    a = a * (np.pi / 180)
-    c, s = tf.cos(a), tf.sin(a)
+    a = _uniform_float(_words(seed)[0], lo, hi) if hi > lo else np.float32(lo)
+    a = ops.cast(a, "float32") * (np.pi / 180)
+    c, s = ops.cos(a), ops.sin(a)
     # output (x, y) -> input: rows grow downwards, so a counter-clockwise turn on screen reads from
     # the input at the clockwise-rotated (in x-right, y-down coordinates) position
-    inv = tf.stack([tf.stack([c, -s]), tf.stack([s, c])])
+    inv = ops.stack([ops.stack([c, -s]), ops.stack([s, c])])
     out = _about_centre(x, inv)
-    return out if tensor else out.numpy()
+    return out if tensor else to_numpy(out)
 
 
 def compose(transforms: Sequence[Callable]) -> Callable:
     """One modifier that applies ``transforms`` in order, each with its own seed derived from the given one.
 
     Each transform is a callable ``t(images, seed=...) -> images``, e.g. ``partial(jitter, pixels=4)``
-    (tf-keras-vis calls them input modifiers). The result takes ``(images, seed=...)`` too.
+    (tf-keras-vis calls them input modifiers). The result takes ``(images, seed=...)`` too. Transform ``i`` gets
+    the seed ``tf.random.fold_in(seed, i)`` would give (a (2,) int32 NumPy array for a seed whose values can be
+    read, else a tensor), on every backend.
     """
     transforms = _transform_list(transforms)
 
     def apply(images, seed=0):
-        import tensorflow as tf
-
-        base = _seed(seed)
+        first = _int32(_words(seed)[0])                      # the seed checked even when there is nothing to do
         for i, t in enumerate(transforms):
-            images = t(images, seed=tf.random.fold_in(base, i))
+            images = t(images, seed=_folded(first, i))
         return images
 
     return apply
@@ -455,25 +757,26 @@ def total_variation(images):
 
     Parameters
     ----------
-    images : array or tf.Tensor
+    images : array or tensor
         ``(F, H, W, C)``, H and W at least 2 between them.
 
     Returns
     -------
-    numpy.ndarray or tf.Tensor
+    numpy.ndarray or tensor
         ``(F,)``.
     """
-    import tensorflow as tf
+    import keras
 
+    ops = keras.ops
     x, tensor = _batch(images)
     h, w, c = x.shape[1], x.shape[2], x.shape[3]
     pairs = ((h - 1) * w + h * (w - 1)) * c
     if pairs == 0:
         validate.fail("images", "images with at least 2 pixels", f"shape {tuple(x.shape)}")
-    down = tf.reduce_sum(tf.abs(x[:, 1:] - x[:, :-1]), axis=[1, 2, 3])
-    right = tf.reduce_sum(tf.abs(x[:, :, 1:] - x[:, :, :-1]), axis=[1, 2, 3])
+    down = ops.sum(ops.abs(x[:, 1:] - x[:, :-1]), axis=(1, 2, 3))
+    right = ops.sum(ops.abs(x[:, :, 1:] - x[:, :, :-1]), axis=(1, 2, 3))
     out = (down + right) / pairs
-    return out if tensor else out.numpy()
+    return out if tensor else to_numpy(out)
 
 
 # ------------------------------------------------------------------------------------------
@@ -530,6 +833,28 @@ def _edge_masks(size: int, orientations: int, offsets: int) -> np.ndarray:
     return (proj > shifts[None, :, None] + 1e-9).reshape(orientations * offsets, size * size)  # exact ties: side B
 
 
+def _resized(x: np.ndarray, size: int) -> np.ndarray:
+    """``(N, H, W, C)`` -> ``(N, size, size, C)`` float32, as ``tf.image.resize`` resizes (in NumPy, the same on every
+    backend): a picture smaller both ways is enlarged by copying pixels (nearest neighbour, half-pixel centres: no
+    blur), any other is resized by averaging areas (each output pixel the mean of the input area it covers)."""
+    x = x.astype(np.float32)
+    h, w = x.shape[1:3]
+    if h < size and w < size:
+        def nearest(n):                                    # float32 as TensorFlow computes it
+            at = np.floor((np.arange(size, dtype=np.float32) + np.float32(0.5)) * (np.float32(n) / np.float32(size)))
+            return np.minimum(at.astype(np.int64), n - 1)
+
+        return x[:, nearest(h)][:, :, nearest(w)]
+
+    def area(n):                                           # (size, n): the share of input pixel i in output pixel o
+        edges = np.arange(size + 1) * (n / size)
+        lo, hi = edges[:-1, None], edges[1:, None]
+        cells = np.arange(n)[None, :]
+        return np.clip(np.minimum(cells + 1, hi) - np.maximum(cells, lo), 0, None) / (n / size)
+
+    return np.einsum("oh,nhwc,pw->nopc", area(h), x.astype(np.float64), area(w)).astype(np.float32)
+
+
 def one_edge_residual(images, size: int = 16, orientations: int = 16, offsets: int = 15, *,
                       relative: bool = False) -> np.ndarray:
     """Per image: how much of it **one straight edge between two colours** cannot describe (0 = all of it can).
@@ -571,10 +896,7 @@ def one_edge_residual(images, size: int = 16, orientations: int = 16, offsets: i
                      f"{len(x)} images x {orientations * offsets} lines x {size}x{size} pixels",
                      "pass fewer images at a time, or fewer orientations and offsets")
     if x.shape[1:3] != (size, size):
-        import tensorflow as tf
-
-        smaller = x.shape[1] < size and x.shape[2] < size                  # enlarge by copying pixels: no blur
-        x = tf.image.resize(x.astype(np.float32), (size, size), method="nearest" if smaller else "area").numpy()
+        x = _resized(x, size)
     x = x.astype(np.float64).reshape(len(x), size * size, -1)
     x = x - x.mean(axis=1, keepdims=True)                                  # centred: each side's sum says it all
     total = (x ** 2).sum(axis=(1, 2))                                      # (N,) total variance x pixels
@@ -726,9 +1048,19 @@ def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequen
     Returns
     -------
     RegularisedPatterns
-    """
-    import tensorflow as tf
 
+    Notes
+    -----
+    The step (gradient and Adam update) is compiled on TensorFlow and JAX (:func:`helpers.gradients.compiled`),
+    eager on PyTorch. The transforms' random draws and the gradient rule through a zoom or a turn are
+    TensorFlow's on every backend; float32 rounding still differs between backends, and Adam amplifies it (its
+    first step moves every parameter by about ``lr`` whatever the size of its gradient, so a near-zero gradient
+    that changes sign moves a parameter the other way): on JAX and PyTorch the patterns match TensorFlow's closely
+    in their objective, not pixel for pixel.
+    """
+    import keras
+
+    ops = keras.ops
     validate.model(model)
     size = validate.integer(size, "size", low=4, high=MAX_SIZE)
     steps = validate.integer(steps, "steps", low=1, high=validate.MAX_STEPS)
@@ -772,41 +1104,64 @@ def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequen
     if objective == "pre_activation":
         extractor = without_activation(extractor, [target])  # a copy: the caller's layer keeps its ReLU
 
-    modify = compose(modifiers)
     spectrum_shape = (3, size, size // 2 + 1, 2)
     param_shape = spectrum_shape if fourier else (size, size, 3)
     start = np.stack([np.random.default_rng([seed, int(c)]).normal(0, 0.01, param_shape) for c in idx]
                      ).astype(np.float32)
+    # Each step's transforms get the seeds compose(modifiers)(images, seed=(seed, step)) would give them, and the
+    # random words of those seeds are drawn here, before the ascent: the compiled step reads them (see _words).
+    n_mod = len(modifiers)
+    step_seeds = np.zeros((steps, n_mod, 2), np.int32)
+    step_words = np.zeros((steps, n_mod, 4, 2), np.int32)
+    for s in range(steps):
+        first = _int32(_stateless_words(seed, s)[0]) if n_mod else 0
+        for i in range(n_mod):
+            step_seeds[s, i] = _folded(first, i)
+            step_words[s, i] = _stateless_words(first, i)
 
     def render(params):
         x = image_from_spectrum(params, size, decay) if fourier else params
         if decorrelate:
             x = to_rgb(x, matrix)
-        return tf.sigmoid(x)
+        return ops.sigmoid(x)
 
     def value_of(images, chans):
-        a = tf.gather(extractor(images, training=False), chans, axis=3, batch_dims=1)     # (F, h, w)
+        a = extractor(images, training=False)
+        a = ops.take_along_axis(a, ops.reshape(chans, (-1, 1, 1, 1)), axis=3)[..., 0]      # (F, h, w)
         if spatial == "centre":
             return a[:, a.shape[1] // 2, a.shape[2] // 2]
-        return tf.reduce_mean(a, axis=(1, 2))
+        return ops.mean(a, axis=(1, 2))
+
+    def modify(images, seeds, words):
+        for i, t in enumerate(modifiers):
+            seed_i = seeds[i]
+            _PREDRAWN.append((seed_i, [(words[i, k, 0], words[i, k, 1]) for k in range(4)]))
+            try:
+                images = t(images, seed=seed_i)
+            finally:
+                _PREDRAWN.pop()
+        return images
+
+    def gain(params, chans, seeds, words):
+        images = render(params)
+        value = value_of(modify(images, seeds, words), chans)
+        if tv_weight > 0:   # one row per image: the objective, and the penalty (their sum is differentiated)
+            return ops.stack([value, -tv_weight * total_variation(images)])
+        return value
 
     b1, b2, eps = 0.9, 0.999, 1e-7
+    adapter = gradients._ADAPTERS[gradients.backend()]   # inside compiled code: no input checks on traced values
 
-    @tf.function(reduce_retracing=True)
-    def step(params, m, v, t, chans, step_seed):
-        with tf.GradientTape() as tape:
-            tape.watch(params)
-            images = render(params)
-            value = value_of(modify(images, seed=step_seed), chans)
-            gain = tf.reduce_sum(value)
-            if tv_weight > 0:
-                gain = gain - tv_weight * tf.reduce_sum(total_variation(images))
-        g = tape.gradient(gain, params)
+    def step(params, m, v, t, chans, seeds, words):
+        value, g = adapter(gain, params, chans, seeds, words)
+        value = value[0] if tv_weight > 0 else value
         m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * tf.square(g)
+        v = b2 * v + (1 - b2) * ops.square(g)
         m_hat = m / (1 - b1 ** t)
         v_hat = v / (1 - b2 ** t)
-        return params + lr * m_hat / (tf.sqrt(v_hat) + eps), m, v, value
+        return params + lr * m_hat / (ops.sqrt(v_hat) + eps), m, v, value
+
+    step = gradients.compiled(step)
 
     def final(params, chans):  # twice per group: eager, no tracing
         images = render(params)
@@ -815,21 +1170,21 @@ def regularised_patterns(model: "keras.Model", layer_name: str, channels: Sequen
     groups = [slice(0, len(idx))] if batched else [slice(i, i + 1) for i in range(len(idx))]
     out_images, out_value, out_before, out_history, out_params = [], [], [], [], []
     for group in groups:
-        params = tf.constant(start[group])
-        chans = tf.constant(idx[group], tf.int32)
-        m = tf.zeros_like(params)
-        v = tf.zeros_like(params)
-        out_before.append(final(params, chans)[1].numpy())
+        params = to_tensor(start[group])
+        chans = to_tensor(idx[group].astype(np.int32))
+        m = ops.zeros_like(params)
+        v = ops.zeros_like(params)
+        out_before.append(to_numpy(final(params, chans)[1]))
         history = []
         for s in range(steps):
-            params, m, v, value = step(params, m, v, tf.constant(s + 1, tf.float32), chans,
-                                       tf.constant([seed, s], tf.int32))
-            history.append(value.numpy())
+            params, m, v, value = step(params, m, v, to_tensor(np.float32(s + 1)), chans, to_tensor(step_seeds[s]),
+                                       to_tensor(step_words[s]))
+            history.append(to_numpy(value))
         images, value = final(params, chans)
-        out_images.append(images.numpy())
-        out_value.append(value.numpy())
+        out_images.append(to_numpy(images))
+        out_value.append(to_numpy(value))
         out_history.append(np.stack(history))
-        out_params.append(params.numpy())
+        out_params.append(to_numpy(params))
     settings = dict(size=size, steps=steps, lr=lr, decay=decay, decorrelate=decorrelate, fourier=fourier,
                     transforms=len(modifiers), tv_weight=tv_weight, objective=objective, seed=seed,
                     spatial=spatial)

@@ -4,6 +4,10 @@ Notebook 02 writes the one-filter loop in its cells; this module holds the reusa
 form: every filter of a layer optimised **at once** (one image per filter, each with its own
 gradient normalisation), computing only up to the target layer, optionally with transforms
 (:class:`Jitter`, :class:`BlurEvery`, or your own :class:`Transform`) that regularise the ascent.
+
+Every Keras 3 backend runs it: ``keras.ops``, the gradient from :mod:`helpers.gradients`, the ascent's step compiled
+by ``tf.function`` or ``jax.jit`` (eager on PyTorch). The patterns agree between backends to float rounding, which
+the ascent amplifies over its steps (see the notes of :func:`filter_patterns`).
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from . import validate
-from .gradients import rms_normalize, value_and_gradient
+from . import gradients, validate
+from .gradients import rms_normalize, to_numpy, to_tensor
 from .layers import select_layers, tap_model, without_activation
 
 if TYPE_CHECKING:
@@ -108,18 +112,19 @@ def deprocess(x: np.ndarray, contrast: float = 0.15) -> np.ndarray:
 
 
 def _blur(x, sigma: float):
-    """Separable Gaussian blur of a batch ``(N, H, W, C)`` (TensorFlow, reflect padding)."""
-    import tensorflow as tf
+    """Separable Gaussian blur of a batch ``(N, H, W, C)`` (reflect padding; a tensor of the active backend)."""
+    import keras
 
+    ops = keras.ops
     r = max(1, int(round(2 * sigma)))
     k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
     k = (k / k.sum()).astype(np.float32)
     c = x.shape[-1]
-    kx = tf.constant(np.tile(k[None, :, None, None], (1, 1, c, 1)))
-    ky = tf.constant(np.tile(k[:, None, None, None], (1, 1, c, 1)))
-    x = tf.pad(x, [[0, 0], [r, r], [r, r], [0, 0]], mode="REFLECT")
-    x = tf.nn.depthwise_conv2d(x, kx, [1, 1, 1, 1], "VALID")
-    return tf.nn.depthwise_conv2d(x, ky, [1, 1, 1, 1], "VALID")
+    kx = to_tensor(np.tile(k[None, :, None, None], (1, 1, c, 1)))
+    ky = to_tensor(np.tile(k[:, None, None, None], (1, 1, c, 1)))
+    x = ops.pad(x, [[0, 0], [r, r], [r, r], [0, 0]], mode="reflect")
+    x = ops.depthwise_conv(x, kx, strides=1, padding="valid", data_format="channels_last")
+    return ops.depthwise_conv(x, ky, strides=1, padding="valid", data_format="channels_last")
 
 
 class Transform:
@@ -131,10 +136,12 @@ class Transform:
       onto the image being optimised (e.g. :class:`Jitter`: roll the image, roll the gradient back);
     * :meth:`after_step` — change the image after the step (e.g. :class:`BlurEvery`).
 
-    Both run inside the compiled step on TensorFlow tensors. Anything random or scheduled is drawn
-    beforehand by :meth:`plan`, once per call, so every filter (batched or one at a time) sees the
-    same choices. Several transforms act in list order before the gradient, carry it back in reverse
-    order, and act in list order after the step.
+    Both run inside the compiled step (``tf.function`` or ``jax.jit``; eagerly on PyTorch) on tensors of the
+    active backend: write them with ``keras.ops``. Anything random or scheduled is drawn beforehand by
+    :meth:`plan`, once per call, so every filter (batched or one at a time) sees the same choices; a hook gets
+    that step's row as ``p``, a tensor (traced when compiled: branch on it with ``keras.ops.cond`` or
+    ``keras.ops.where``, not ``if``). Several transforms act in list order before the gradient, carry it back in
+    reverse order, and act in list order after the step.
     """
 
     def plan(self, steps: int, seed: int) -> np.ndarray:
@@ -167,9 +174,23 @@ class Jitter(Transform):
         return rng.integers(-self.pixels, self.pixels + 1, size=(steps, 2)).astype(np.int32)
 
     def before_gradient(self, x, p):
-        import tensorflow as tf
+        import keras
 
-        return tf.roll(x, shift=p, axis=[1, 2]), lambda grad: tf.roll(grad, shift=-p, axis=[1, 2])
+        ops = keras.ops
+        shift = _ints_if_readable(p)
+        back = tuple(-v for v in shift) if isinstance(shift, tuple) else -shift
+        return ops.roll(x, shift=shift, axis=(1, 2)), lambda grad: ops.roll(grad, shift=back, axis=(1, 2))
+
+
+def _ints_if_readable(p):
+    """A shift as a tuple of ints when its values can be read now (PyTorch, eager: its roll takes ints only); a
+    traced tensor (inside ``tf.function`` or ``jax.jit``) as it is."""
+    if isinstance(p, np.ndarray):
+        return tuple(int(v) for v in p)
+    try:
+        return tuple(int(v) for v in to_numpy(p))
+    except Exception:  # noqa: BLE001  (TensorFlow and JAX raise their own errors for a traced tensor)
+        return p
 
 
 class BlurEvery(Transform):
@@ -186,9 +207,9 @@ class BlurEvery(Transform):
         return np.array([[(s + 1) % self.every == 0] for s in range(steps)], bool).reshape(steps, 1)
 
     def after_step(self, x, p):
-        import tensorflow as tf
+        import keras
 
-        return tf.cond(p[0], lambda: _blur(x, self.sigma), lambda: x)
+        return keras.ops.cond(p[0], lambda: _blur(x, self.sigma), lambda: x)
 
 
 OBJECTIVES = ("post_activation", "pre_activation")
@@ -231,9 +252,17 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
     input_shape : (H, W, C), optional
         The image shape, needed for a never-called Sequential model or a model that takes images
         of any size (e.g. ``(128, 128, 3)``).
-    """
-    import tensorflow as tf
 
+    Notes
+    -----
+    The step (gradient, normalisation, transforms) is compiled on TensorFlow and JAX
+    (:func:`helpers.gradients.compiled`), eager on PyTorch. The backends compute the same thing; their float32
+    rounding differs, and the ascent amplifies it over the steps (the normalised gradient of a near-dead filter can
+    turn another way), so patterns from different backends agree closely but not to the bit.
+    """
+    import keras
+
+    ops = keras.ops
     validate.model(model)
     steps = validate.integer(steps, "steps", low=0, high=validate.MAX_STEPS)
     step_size = validate.number(step_size, "step_size", low=0, low_open=True)
@@ -275,21 +304,24 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
 
     def activation(x, channels):
         a = extractor(x, training=False)
-        return tf.reduce_mean(tf.gather(a, channels, axis=3, batch_dims=1), axis=(1, 2))
+        return ops.mean(ops.take_along_axis(a, ops.reshape(channels, (-1, 1, 1, 1)), axis=3)[..., 0], axis=(1, 2))
 
-    @tf.function(reduce_retracing=True)
+    adapter = gradients._ADAPTERS[gradients.backend()]   # inside compiled code: no input checks on traced values
+
     def step(x, channels, settings):
         seen, back = x, []
         for t, p in zip(transforms, settings):
             seen, undo = t.before_gradient(seen, p)
             back.append(undo)
-        value, grad = value_and_gradient(activation, seen, channels)
+        value, grad = adapter(activation, seen, channels)
         for undo in reversed(back):
             grad = undo(grad)
         x = x + step_size * rms_normalize(grad)
         for t, p in zip(transforms, settings):
             x = t.after_step(x, p)
         return x, value
+
+    step = gradients.compiled(step)
 
     plans = [np.asarray(t.plan(steps, seed)) for t in transforms]
     for t, p in zip(transforms, plans):
@@ -298,14 +330,14 @@ def filter_patterns(model: "keras.Model", layer: str, filters: Sequence[int] | r
     groups = [slice(0, len(idx))] if batched else [slice(i, i + 1) for i in range(len(idx))]
     xs, hist = [], []
     for group in groups:
-        x = tf.constant(x0[group])
-        channels = tf.constant(idx[group], tf.int32)
+        x = to_tensor(x0[group])
+        channels = to_tensor(idx[group].astype(np.int32))
         h = []
         for s in range(steps):
-            x, value = step(x, channels, tuple(tf.constant(p[s]) for p in plans))
-            h.append(value.numpy())
-        h.append(activation(x, channels).numpy())
-        xs.append(x.numpy())
+            x, value = step(x, channels, tuple(to_tensor(p[s]) for p in plans))
+            h.append(to_numpy(value))
+        h.append(to_numpy(activation(x, channels)))
+        xs.append(to_numpy(x))
         hist.append(np.stack(h))
     inputs = np.concatenate(xs)
     history = np.concatenate(hist, axis=1)
@@ -390,7 +422,6 @@ def pre_activations(model: "keras.Model", images: np.ndarray, layers: Sequence[s
         ``{layer name: (N, h, w, filters) float32}``, before the activation.
     """
     import keras
-    import tensorflow as tf
 
     validate.model(model)
     x = validate.images(images, "images", model=model)
@@ -413,7 +444,7 @@ def pre_activations(model: "keras.Model", images: np.ndarray, layers: Sequence[s
             y = conv.convolution_op(i, conv.kernel)
             if conv.use_bias:
                 y = y + conv.bias
-            out[conv.name].append(np.asarray(y))
+            out[conv.name].append(to_numpy(y))
     return {name: np.concatenate(v).astype(np.float32) for name, v in out.items()}
 
 

@@ -32,6 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 #: then Spearman rank correlation of every map >= MAP_RANK_CORRELATION and max |difference| <= MAP_MAX_DIFF.
 MAP_RANK_CORRELATION = 0.99
 MAP_MAX_DIFF = 1e-4
+#: Pictures after several steps of Adam (featurevis.regularised_patterns): Adam divides each gradient by its own
+#: running size, so a parameter whose gradient is near zero moves a full step either way on round-off (measured:
+#: 2 of 240 parameters 7.8e-4 apart after 4 steps on JAX, 1.7e-4 after 1 in the Fourier parameterisation). The
+#: objective's history is held to the values' tolerance; the pictures after the ascent to ASCENT_MAX_DIFF.
+ASCENT_MAX_DIFF = 1e-3
 #: Values (scores, losses, curves, metrics): max |difference| <= VALUES_RTOL * max |TensorFlow's value| + VALUES_ATOL
 #: (float32 round-off).
 VALUES_RTOL = 1e-4
@@ -185,8 +190,9 @@ def compare(kind: str, ref: np.ndarray, got: np.ndarray) -> tuple[str | None, fl
     diff = float(np.abs(a - b).max()) if a.size else 0.0
     rho = _rank_correlation(a, b)
     problems = []
-    if diff > MAP_MAX_DIFF:
-        problems.append(f"max difference {diff:.3g} after normalising each map (limit {MAP_MAX_DIFF:g})")
+    limit = ASCENT_MAX_DIFF if kind == "ascent" else MAP_MAX_DIFF
+    if diff > limit:
+        problems.append(f"max difference {diff:.3g} after normalising each map (limit {limit:g})")
     if rho < MAP_RANK_CORRELATION:
         problems.append(f"rank correlation {rho:.4f} (limit {MAP_RANK_CORRELATION})")
     return ("; ".join(problems) or None), diff
