@@ -2,7 +2,7 @@
 #   make lab      the course in JupyterLab, your own copies      make test    run every test (what CI runs)
 #   make lab TEACH=1  the instructor's copies (solutions, RISE)  make slides  offline decks -> build/slides/
 #   make run      execute all notebooks -> build/                make model   retrain the shipped models
-#   BACKEND=jax or BACKEND=torch (lab, run, model, execute): Keras on that backend, in .venv-<backend>, no TensorFlow
+#   BACKEND=jax or BACKEND=torch (lab, model): Keras on that backend, in .venv-<backend>, no TensorFlow
 PYTHON ?= python3
 # The Keras backend: tensorflow (the default, in .venv), or jax / torch, each in its own .venv-jax / .venv-torch
 # with no TensorFlow in it. KERAS_BACKEND set in your shell is taken when BACKEND is not given.

@@ -9,8 +9,9 @@ every gradient in the course goes through this module, which holds one small ada
 
 Everything else in the helpers is ``keras.ops``. :func:`value_and_gradient` (a function's value and its gradient
 with respect to its input) and :func:`compiled` (the backend's compiler) are the two calls the other modules use;
-:func:`feature_gradients` gives the gradient with respect to a *layer's* output, for Grad-CAM. Notebooks 02, 03,
-06 and 07 call them and show the active backend's own code (:func:`adapter_source`) in a collapsed cell.
+:func:`feature_gradients` gives the gradient with respect to a *layer's* output, for Grad-CAM (its three branches are
+the rest of the backend-specific code). Notebooks 02, 03, 06 and 07 call them; 02 shows the active backend's
+adapter (:func:`adapter_source`) in a collapsed cell.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def to_numpy(x) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------
-# the three adapters: the only backend-specific gradient code in the course
+# the three adapters (with feature_gradients and compiled below: the backend-specific code of the course)
 # ------------------------------------------------------------------------------------------
 
 def _tensorflow_value_and_gradient(fn: Callable, x, *extra):
@@ -217,7 +218,8 @@ def feature_gradients(tap, x, class_index=None, layer=None):
         itself, JAX with respect to a zero added to that layer's output.
 
     The input is watched, so the gradient exists even when the model's weights are frozen. Returns backend
-    tensors; works eagerly and inside :func:`compiled`.
+    tensors; works eagerly and inside :func:`compiled`. On JAX a layer called more than once in one forward pass
+    gets the sum of the gradients at its calls (TensorFlow and PyTorch: the tensor ``tap`` returns).
     """
     import keras
 
@@ -254,7 +256,10 @@ def feature_gradients(tap, x, class_index=None, layer=None):
     if layer is None:
         validate.fail("layer", "the layer whose output the features are (needed on JAX)", "None",
                       "pass layer=the target layer", kind=validate.InputTypeError)
-    shape = (x.shape[0],) + tuple(int(d) for d in tap.outputs[0].shape[1:])
+    shape = tuple(tap.outputs[0].shape[1:])
+    if any(d is None for d in shape):          # a model for any image size: the features' size from a forward pass
+        shape = tuple(tap(x, training=False)[0].shape[1:])
+    shape = (x.shape[0],) + tuple(int(d) for d in shape)
 
     def total(delta):
         with _plus(layer, delta):
