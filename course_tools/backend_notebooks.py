@@ -1,8 +1,9 @@
 """``make backends``: every notebook executed on JAX and on PyTorch, each recorded figure compared with TensorFlow's.
 
-TensorFlow's figures are those of ``make run`` (``build/metrics.json``); each other backend's run writes
-``build/metrics-<backend>.json`` (the notebooks record into the file ``COURSE_METRICS`` names) and the comparison
-goes to ``build/backends.md`` and ``backends.notebooks.*`` in ``build/metrics.json``. A figure agrees when the two
+The notebooks run first on TensorFlow, the reference, then on JAX and PyTorch, each backend's figures recorded into
+``build/metrics-<backend>.json`` (the notebooks record into the file ``COURSE_METRICS`` names); the comparison goes
+to ``build/backends.md`` and ``backends.notebooks.*`` in ``build/metrics.json``. ``--compare-only`` compares the
+files already there. A figure agrees when the two
 values are equal to the precision the notebooks record them with (their last recorded decimal, one unit of which
 is allowed: round-off can move a value across a rounding boundary). Timings, teaching counts and wall-clock
 figures are not compared.
@@ -23,7 +24,7 @@ from helpers.paths import BUILD_DIR
 from .metrics import METRICS_PATH, record
 from .run_notebooks import execute, notebooks
 
-BACKENDS = ("jax", "torch")
+BACKENDS = ("tensorflow", "jax", "torch")
 #: Keys that are not figures of the course's models: wall-clock times and the teaching counts of the decks.
 NOT_COMPARED = ("timing.", "teaching.", "seconds", "_per_second", "_ms", "ms_per_", "speedup", "benchmarks.",
                 "backends.")
@@ -77,37 +78,63 @@ def compare(reference: dict, other: dict) -> list[tuple[str, float, float, float
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("only", nargs="*", help="notebooks whose names start with these (default: all)")
-    ap.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
-    args = ap.parse_args(argv)
-    if not METRICS_PATH.is_file():
-        raise SystemExit("no TensorFlow figures to compare with: run `make run` first (build/metrics.json)")
-    reference = json.loads(METRICS_PATH.read_text())
-    report = ["# The notebooks on every Keras backend", "",
-              "Each figure a notebook records, on JAX and PyTorch, against TensorFlow's (`make run`).", ""]
-    summary = {}
-    for backend in args.backends:
-        out = BUILD_DIR / f"metrics-{backend}.json"
-        if not args.only:
-            out.unlink(missing_ok=True)
-        os.environ.update(KERAS_BACKEND=backend, COURSE_METRICS=str(out))
-        total, failed = 0.0, []
-        for path in notebooks(args.only):
+def _run(backend: str, only: list[str]) -> None:
+    """Execute the notebooks on ``backend``, recording into build/metrics-<backend>.json (a failed notebook's
+    error goes to build/backends-<backend>-<notebook>.err)."""
+    out = BUILD_DIR / f"metrics-{backend}.json"
+    if not only:
+        out.unlink(missing_ok=True)
+    os.environ.update(KERAS_BACKEND=backend, COURSE_METRICS=str(out))
+    try:
+        for path in notebooks(only):
+            err = BUILD_DIR / f"backends-{backend}-{path.stem}.err"
+            err.unlink(missing_ok=True)
             print(f"{backend}: {path.name} ...", end=" ", flush=True)
             t0 = time.perf_counter()
             try:
                 execute(path)
-            except Exception as err:  # noqa: BLE001  (a cell failed: report it, run the other notebooks)
-                (BUILD_DIR / f"backends-{backend}-{path.stem}.err").write_text(str(err))
-                failed.append(f"{path.stem}: {str(err).strip().splitlines()[-1][:300]}")
+            except Exception as error:  # noqa: BLE001  (a cell failed: report it, run the other notebooks)
+                err.write_text(str(error))
                 print("FAILED")
                 continue
             seconds = time.perf_counter() - t0
-            total += seconds
             record(f"timing.{path.stem}.seconds", round(seconds, 1), path=out)
             print(f"{seconds:.1f} s")
+    finally:
+        os.environ["KERAS_BACKEND"] = "tensorflow"
+        os.environ.pop("COURSE_METRICS", None)
+
+
+def _failures(backend: str) -> list[str]:
+    out = []
+    for err in sorted(BUILD_DIR.glob(f"backends-{backend}-*.err")):
+        lines = err.read_text().strip().splitlines() or ["?"]
+        out.append(f"{err.stem.removeprefix(f'backends-{backend}-')}: {lines[-1][:300]}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("only", nargs="*", help="notebooks whose names start with these (default: all)")
+    ap.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
+    ap.add_argument("--compare-only", action="store_true", help="compare the figures already recorded")
+    args = ap.parse_args(argv)
+    if not args.compare_only:
+        for backend in args.backends:
+            _run(backend, args.only)
+    reference_path = BUILD_DIR / "metrics-tensorflow.json"
+    if not reference_path.is_file():
+        raise SystemExit("no TensorFlow figures to compare with: run `make backends` (it runs TensorFlow first)")
+    reference = json.loads(reference_path.read_text())
+    report = ["# The notebooks on every Keras backend", "",
+              "Each figure a notebook records, on JAX and PyTorch, against TensorFlow's (run first, by the same "
+              "command).", ""]
+    summary = {}
+    for backend in [b for b in args.backends if b != "tensorflow"]:
+        out = BUILD_DIR / f"metrics-{backend}.json"
+        failed = _failures(backend)
+        total = sum(v for k, v in (json.loads(out.read_text()) if out.is_file() else {}).items()
+                    if k.startswith("timing."))
         other = json.loads(out.read_text()) if out.is_file() else {}
         rows = compare({k: v for k, v in reference.items() if k in other or not args.only}, other)
         trained = [r for r in rows if r[0].split("[")[0] in TRAINED_IN_NOTEBOOK]
@@ -127,8 +154,6 @@ def main(argv: list[str] | None = None) -> int:
             report += ["| figure | TensorFlow | " + backend + " | difference |", "|---|---|---|---|"]
             report += [f"| `{k}` | {a:g} | {b:g} | {d:.3g} |" for k, a, b, d, _ in beyond]
             report.append("")
-    os.environ["KERAS_BACKEND"] = "tensorflow"
-    os.environ.pop("COURSE_METRICS", None)
     for backend, s in summary.items():
         record({f"backends.notebooks.{backend}.{k}": v for k, v in s.items()})
     (BUILD_DIR / "backends.md").write_text("\n".join(report) + "\n")

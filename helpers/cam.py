@@ -4,9 +4,10 @@ Notebook 03 writes every Grad-CAM step in its cells; this module is the reusable
 batched form (one call for a whole batch), plus the measures of "does the heatmap find the
 object?": the pointing game and the IoU of a box cut from the thresholded heatmap.
 
-The gradient step runs compiled (:func:`helpers.gradients.compiled`: ``tf.function`` or ``jax.jit``), in chunks of :data:`CHUNK` images so memory stays
-bounded. The compiled step is built once per (model, layer, before_softmax) and kept as long as the
-model lives (see :func:`_tap_for`); ``benchmarks/cam_speed.py`` compares it with the eager step.
+The gradient step runs compiled (:func:`helpers.gradients.compiled`: ``tf.function`` or ``jax.jit``), in chunks
+of :data:`CHUNK` images so memory stays bounded. The compiled step is built once per (model, layer,
+before_softmax) and kept as long as the model lives (see :func:`_tap_for`); ``benchmarks/cam_speed.py``
+compares it with the eager step.
 Every public function checks its inputs with :mod:`helpers.validate` and says what to fix.
 """
 
