@@ -42,10 +42,17 @@ def backend() -> str:
     return keras.backend.backend()
 
 
+def _array_like(x, name: str = "x") -> None:
+    if x is None or isinstance(x, (str, bytes, dict, set)) or not (hasattr(x, "shape") or isinstance(
+            x, (list, tuple, int, float, np.number, np.bool_))):
+        validate.fail(name, "an array or a tensor of numbers", validate.describe(x), kind=validate.InputTypeError)
+
+
 def to_numpy(x) -> np.ndarray:
     """A backend tensor (or anything array-like) as a NumPy array (detached from any gradient record)."""
     import keras
 
+    _array_like(x)
     return np.asarray(keras.ops.convert_to_numpy(x))
 
 
@@ -184,6 +191,7 @@ def to_tensor(x):
     """A NumPy array as a tensor of the active backend (compiled functions take tensors, never NumPy)."""
     import keras
 
+    _array_like(x)
     return keras.ops.convert_to_tensor(x)
 
 

@@ -494,6 +494,12 @@ CASES = [
          ["tap:", "[features, scores]"]),                                                        # was unclear
     Case("gradients feature_gradients one image", lambda: G.feature_gradients(model(), X[0]), E,
          ["x:", "4 dimensions"]),                                                                # was unclear
+    # issue 30: the backend adapters' helpers
+    Case("gradients compiled of a value", lambda: G.compiled(3.0), T, ["fn:", "a function to compile"]),
+    Case("gradients adapter_source of another backend", lambda: G.adapter_source("mxnet"), E,
+         ["name:", "tensorflow", "jax", "torch"]),
+    Case("gradients to_numpy of text", lambda: G.to_numpy("abc"), T, ["x:", "array or a tensor"]),
+    Case("gradients to_tensor of None", lambda: G.to_tensor(None), T, ["x:", "array or a tensor"]),
 
     # ================================ atlas ================================
     Case("atlas receptive_field model None", lambda: AT.receptive_field(None, "c2"), T, ["model:", "keras.Model"]),
@@ -637,7 +643,8 @@ def test_the_table_covers_every_public_function_of_the_new_modules():
     assert modules == {"detection", "localization", "scenes", "cam", "landmarks", "uncertainty", "gradients",
                        "atlas", "metrics", "layers", "plotting"}
     assert len(set(ids(CASES))) == len(CASES)
-    results = {"AveragePrecision", "ErrorBreakdown", "DatasetExamples", "ReceptiveField", "part_labels"}  # no input
+    results = {"AveragePrecision", "ErrorBreakdown", "DatasetExamples", "ReceptiveField", "part_labels",  # no input
+               "backend"}
     named = {tuple(c.id.split()[:2]) for c in CASES}
     for module in (helpers.detection, helpers.gradients, helpers.atlas, helpers.uncertainty):
         short = module.__name__.split(".")[-1]
