@@ -38,7 +38,8 @@ import numpy as np
 
 from . import gradients, validate
 from .gradients import to_numpy, to_tensor
-from .layers import all_layers, ensure_built, tap_model, without_activation
+from .layers import _PHILOX_M, _PHILOX_W, _SCRAMBLE_KEY, all_layers, ensure_built, tap_model, without_activation
+from .layers import _philox as _philox_words
 
 if TYPE_CHECKING:
     import keras
@@ -320,9 +321,6 @@ def from_rgb(rgb, M):
 # an int32 tensor: every product and sum below stays under 2**31, so the arithmetic is exact on NumPy and on
 # every backend, eagerly and traced.
 
-_PHILOX_M = (0xD2511F53, 0xCD9E8D57)                  # round multipliers
-_PHILOX_W = (0x9E3779B9, 0xBB67AE85)                  # key increments
-_SCRAMBLE_KEY = (0x3EC8F720, 0x02461E29)              # the key that turns a seed into a key and counter
 
 
 def _plain(*values) -> bool:
@@ -381,7 +379,8 @@ def _mul_hi_lo(m: int, a) -> tuple:
 
 
 def _philox(counter: list, key: list) -> list:
-    """Philox-4x32-10: four words from a counter of four words and a key of two."""
+    """Philox-4x32-10 on words kept as 16-bit halves (for traced seeds; plain ints go through
+    :func:`helpers.layers._philox`, the same rounds in NumPy): four words from a counter of four and a key of two."""
     for r in range(10):
         hi0, lo0 = _mul_hi_lo(_PHILOX_M[0], counter[0])
         hi1, lo1 = _mul_hi_lo(_PHILOX_M[1], counter[2])
@@ -389,15 +388,6 @@ def _philox(counter: list, key: list) -> list:
                    tuple(_xor(_xor(h, c), k) for h, c, k in zip(hi0, counter[3], key[1])), lo0]
         if r < 9:
             key = [_add_word(key[0], _PHILOX_W[0]), _add_word(key[1], _PHILOX_W[1])]
-    return counter
-
-
-def _philox_ints(counter: list, key: list) -> list:
-    """:func:`_philox` for Python ints holding whole 32-bit words (the same arithmetic, a hundred times faster)."""
-    for _ in range(10):
-        p0, p1 = _PHILOX_M[0] * counter[0], _PHILOX_M[1] * counter[2]
-        counter = [(p1 >> 32) ^ counter[1] ^ key[0], p1 & 0xFFFFFFFF, (p0 >> 32) ^ counter[3] ^ key[1], p0 & 0xFFFFFFFF]
-        key = [(key[0] + _PHILOX_W[0]) & 0xFFFFFFFF, (key[1] + _PHILOX_W[1]) & 0xFFFFFFFF]
     return counter
 
 
@@ -411,8 +401,10 @@ def _stateless_words(seed0, seed1) -> list:
     """
     if _plain(seed0, seed1):
         s0, s1 = (int(v) & 0xFFFFFFFFFFFFFFFF for v in (seed0, seed1))   # an int32 seed is widened with its sign
-        mix = _philox_ints([s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32], list(_SCRAMBLE_KEY))
-        return [_word(w) for w in _philox_ints([0, 0, mix[2], mix[3]], mix[:2])]
+        mix = _philox_words(np.array([[s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32]], np.uint32),
+                            _SCRAMBLE_KEY)[0]                  # the NumPy Philox that draws the twins' weights
+        words = _philox_words(np.array([[0, 0, mix[2], mix[3]]], np.uint32), (int(mix[0]), int(mix[1])))[0]
+        return [_word(int(w)) for w in words]
 
     def halves(s):
         return _and(_shr(s, 16), 0xFFFF), _and(s, 0xFFFF)

@@ -342,6 +342,7 @@ def counterpart(layer, model: "keras.Model", copy: "keras.Model"):
 
 _PHILOX_M = (0xD2511F53, 0xCD9E8D57)       # Philox4x32-10 multipliers and key increments (Salmon et al., 2011)
 _PHILOX_W = (0x9E3779B9, 0xBB67AE85)
+_SCRAMBLE_KEY = (0x3EC8F720, 0x02461E29)  # TensorFlow's key that turns a seed into a key and a counter
 
 
 def _philox(counter: np.ndarray, key: tuple[int, int]) -> np.ndarray:
@@ -370,7 +371,7 @@ def seeded_uniform(shape: Sequence[int], seed: int) -> np.ndarray:
     seed = validate.integer(seed, "seed", low=0, high=2**31 - 3)
     shape = tuple(validate.integer(d, "shape", low=0) for d in shape)
     n = int(np.prod(shape, dtype=np.int64))
-    mix = _philox(np.array([[seed, 0, 0, 0]], np.uint32), (0x3EC8F720, 0x02461E29))[0]
+    mix = _philox(np.array([[seed, 0, 0, 0]], np.uint32), _SCRAMBLE_KEY)[0]
     groups = (n + 3) // 4
     counter = np.zeros((groups, 4), np.uint32)
     counter[:, 0] = np.arange(groups, dtype=np.uint32)      # counter (0, 0, mix2, mix3) + i // 4: never carries

@@ -52,3 +52,18 @@ def test_seeded_uniform_refuses_what_tensorflow_would_change():
         layers.seeded_uniform((3,), 2**31 - 2)      # TensorFlow folds larger seeds (floormod 2^31 - 2)
     with pytest.raises(ValueError, match="seed"):
         layers.seeded_uniform((3,), -1)
+
+
+@pytest.mark.parametrize("seed", [(0, 0), (1, 0), (-1, 5), (2**31 - 1, -(2**31)), (123_456, 789)])
+def test_featurevis_draws_tensorflows_stateless_words_for_plain_and_tensor_seeds(seed):
+    """The random jitter, zoom and turn draw TensorFlow's own first four words for a seed: plain ints through
+    the NumPy Philox of helpers.layers, tensor seeds through featurevis's 16-bit-halves arithmetic."""
+    import tensorflow as tf
+
+    from helpers import featurevis
+
+    ref = tf.random.stateless_uniform([4], seed=list(seed), minval=None, maxval=None, dtype=tf.uint32).numpy().tolist()
+    plain = [(hi << 16) | lo for hi, lo in featurevis._stateless_words(*seed)]
+    tensors = featurevis._stateless_words(*(tf.constant(s, tf.int32) for s in seed))
+    traced = [(int(hi) << 16) | int(lo) for hi, lo in tensors]
+    assert plain == ref and traced == ref
